@@ -1,0 +1,132 @@
+"""The Backoffice application factory."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_talisman import Talisman
+from redis import Redis
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import observability
+from app.config import ROOT, Config
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.services import jobs
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    cfg = config if isinstance(config, Config) else Config.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(cfg.as_mapping())
+    if isinstance(config, dict):
+        app.config.update(config)
+    _ensure_services(app)
+    observability.configure_logging(app.config["LOG_LEVEL"])
+
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+    jobs.init(app.extensions["redis"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_uri(app.config["REDIS_URL"]))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+    _init_security_headers(app)
+    observability.init_app(app)
+
+    from app import cli
+    from app.web import register_web
+
+    register_web(app)
+    cli.register(app)
+    return app
+
+
+def _ensure_services(app: Flask) -> None:
+    """Development only: start the embedded PostgreSQL/Redis when no URL is configured."""
+    if app.config["SQLALCHEMY_DATABASE_URI"] and app.config["REDIS_URL"]:
+        return
+    if app.config["ENV"] == "production":
+        raise RuntimeError("DATABASE_URL and REDIS_URL are required in production")
+    from app import embedded
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        url, handle = embedded.start_postgres()
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+        app.extensions["embedded_postgres"] = handle
+        os.environ.setdefault("DATABASE_URL", url)
+    if not app.config["REDIS_URL"]:
+        url, handle = embedded.start_redis()
+        app.config["REDIS_URL"] = url
+        app.extensions["embedded_redis"] = handle
+        os.environ.setdefault("REDIS_URL", url)
+
+
+def _limiter_uri(redis_url: str) -> str:
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://") :]
+    return redis_url
+
+
+def _init_login(app: Flask) -> None:
+    from app.services import auth
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are server-side; see auth.load_session
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    lifetime = timedelta(hours=app.config["SESSION_MAX_HOURS"])
+
+    @login_manager.user_loader
+    def _load(token: str) -> Any:
+        return auth.load_session(db.session, token, idle, lifetime)
+
+
+def _init_security_headers(app: Flask) -> None:
+    production = app.config["ENV"] == "production"
+    Talisman(
+        app,
+        force_https=False,  # TLS ends at the proxy; HSTS tells browsers to stay on https
+        strict_transport_security=production,
+        strict_transport_security_max_age=31536000,
+        strict_transport_security_include_subdomains=True,
+        session_cookie_secure=production,
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+
+    @app.after_request
+    def _no_store(resp: Any) -> Any:
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            resp.headers["Cache-Control"] = "no-store"
+        return resp

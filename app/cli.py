@@ -1,0 +1,125 @@
+"""flask commands for admins and operators (`flask --app wsgi …`)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import text
+
+from app.extensions import db
+from app.services import audit, events, jobs
+from app.services.actor import Actor
+from app.services.errors import Invalid
+from app.services.roles_setup import create_admin, ensure_default_roles
+
+outbox_cli = AppGroup("outbox", help="Domain events waiting in the outbox.")
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+def register(app: Flask) -> None:
+    for command in (create_admin_cmd, seed_cmd, wait_for_services, worker_cmd, ensure_roles):
+        app.cli.add_command(command)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(audit_cli)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", default=None, help="Prompted for when not given.")
+@click.option("--generate", is_flag=True, help="Generate a random password and print it once.")
+def create_admin_cmd(email: str, name: str, password: str | None, generate: bool) -> None:
+    """Create or promote an admin (idempotent)."""
+    if password is None and not generate:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user, generated = create_admin(db.session, Actor.system("cli"), email, name, password)
+    except Invalid as exc:
+        for msg in exc.details.get("password", []):
+            click.echo(f"error: {msg}", err=True)
+        sys.exit(2)
+    click.echo(f"admin ready: {user.email}")
+    if generated:
+        click.echo(f"password (shown once): {generated}")
+
+
+@click.command("ensure-roles")
+def ensure_roles() -> None:
+    """Create any missing built-in role."""
+    ensure_default_roles(db.session)
+    db.session.commit()
+
+
+@click.command("seed")
+@click.option("--users", default=25, show_default=True)
+@click.option("--customers", default=200, show_default=True)
+@click.option("--tickets", default=2000, show_default=True)
+@click.option("--seed", "seed_value", default=42, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when tickets already exist.")
+def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty: bool) -> None:
+    """Load demo data (fast enough for 1,000,000 tickets)."""
+    from app.seed import seed
+
+    ensure_default_roles(db.session)
+    db.session.commit()
+    if if_empty and db.session.execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar():
+        click.echo("data present; seed skipped")
+        return
+    result = seed(db.engine, users, customers, tickets, seed_value, progress=lambda m: click.echo(f"  {m}"))
+    click.echo(
+        f"seeded {result.users} users, {result.customers} customers, {result.invoices} invoices, "
+        f"{result.tickets} tickets in {result.seconds:.1f}s"
+    )
+
+
+@click.command("wait-for-services")
+@click.option("--timeout", default=60, show_default=True, type=float)
+def wait_for_services(timeout: float) -> None:
+    """Exit 0 once PostgreSQL and Redis answer; 1 after the timeout."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            db.session.execute(text("SELECT 1"))
+            jobs.connection().ping()
+            click.echo("services ready")
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+            db.session.rollback()
+            last = f"{type(exc).__name__}: {exc}"
+            time.sleep(0.5)
+    click.echo(f"services not ready after {timeout}s: {last}", err=True)
+    sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--with-scheduler/--no-scheduler", default=True)
+def worker_cmd(burst: bool, with_scheduler: bool) -> None:
+    """Run an RQ worker (same as `python -m workers`)."""
+    from workers.runner import run_worker
+
+    run_worker(burst=burst, with_scheduler=with_scheduler)
+
+
+@outbox_cli.command("relay")
+@click.option("--limit", default=500, show_default=True)
+def outbox_relay(limit: int) -> None:
+    """Dispatch undelivered domain events."""
+    sent = events.relay(db.session, limit)
+    click.echo(f"dispatched {sent} events")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit hash chain; exit 1 naming the first broken record."""
+    problem = next(audit.iter_problems(db.session), None)
+    if problem is not None:
+        click.echo(f"audit chain broken at record {problem.chain_index}: {problem.reason}", err=True)
+        sys.exit(1)
+    count = db.session.execute(text("SELECT count(*) FROM audit.audit_log")).scalar()
+    click.echo(f"audit chain verified: {count} records")

@@ -1,0 +1,149 @@
+"""Settings from the environment, parsed strictly, with development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(RuntimeError):
+    """The environment holds a value we refuse to guess about."""
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read NAME, or the contents of the file named by NAME_FILE (for secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = env(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be one of {sorted(_TRUE | _FALSE)}, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _normalise_db_url(url: str) -> str:
+    # SQLAlchemy needs the driver named; accept the plain libpq spelling too.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key(production: bool) -> str:
+    key = env("SECRET_KEY")
+    if key:
+        if production and len(key) < 50:
+            raise ConfigError("SECRET_KEY must be at least 50 characters in production")
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY is required when BACKOFFICE_ENV=production")
+    # Development: a key kept in instance/ so sessions survive restarts.
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass
+class Config:
+    """One settings object; tests pass overrides to create_app()."""
+
+    ENV: str = "development"
+    TESTING: bool = False
+    SECRET_KEY: str = ""
+    SQLALCHEMY_DATABASE_URI: str = ""
+    REDIS_URL: str = ""
+    ELASTICSEARCH_URL: str | None = None
+    SMTP_URL: str | None = None
+    MAIL_FROM: str = "Backoffice <backoffice@localhost>"
+    LOG_LEVEL: str = "INFO"
+    PUBLIC_URL: str = "http://127.0.0.1:8000"
+    TRUSTED_PROXIES: int = 0
+    RQ_QUEUES: list[str] = field(default_factory=lambda: ["high", "default", "low"])
+    # Sessions: idle timeout and absolute lifetime, enforced server-side.
+    SESSION_IDLE_MINUTES: int = 60
+    SESSION_MAX_HOURS: int = 12
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_LOCK_MINUTES: int = 15
+    LOGIN_RATE_LIMIT: str = "20 per minute"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(
+        default_factory=lambda: {"pool_pre_ping": True, "pool_size": 10, "pool_timeout": 5}
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS: bool = False
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    WTF_CSRF_SSL_STRICT: bool = False
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_SECURE: bool = False
+    SESSION_COOKIE_NAME: str = "backoffice_session"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    RATELIMIT_ENABLED: bool = True
+    MAX_CONTENT_LENGTH: int = 2 * 1024 * 1024
+
+    @property
+    def production(self) -> bool:
+        return self.ENV == "production"
+
+    @classmethod
+    def from_env(cls) -> Config:
+        environment = (env("BACKOFFICE_ENV", "development") or "development").lower()
+        if environment not in {"development", "production", "test"}:
+            raise ConfigError(f"BACKOFFICE_ENV must be development, production or test, not {environment!r}")
+        production = environment == "production"
+        db_url = env("DATABASE_URL")
+        redis_url = env("REDIS_URL")
+        if production and not (db_url and redis_url):
+            raise ConfigError("DATABASE_URL and REDIS_URL are required in production")
+        cfg = cls(
+            ENV=environment,
+            SECRET_KEY=_secret_key(production),
+            SQLALCHEMY_DATABASE_URI=_normalise_db_url(db_url or ""),
+            REDIS_URL=redis_url or "",
+            ELASTICSEARCH_URL=env("ELASTICSEARCH_URL") or None,
+            SMTP_URL=env("SMTP_URL") or None,
+            MAIL_FROM=env("MAIL_FROM", cls.MAIL_FROM) or cls.MAIL_FROM,
+            LOG_LEVEL=(env("LOG_LEVEL", "INFO") or "INFO").upper(),
+            PUBLIC_URL=env("PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}") or "",
+            TRUSTED_PROXIES=env_int("TRUSTED_PROXIES", 0),
+            SESSION_COOKIE_SECURE=production,
+        )
+        if production:
+            cfg.SESSION_COOKIE_NAME = "__Host-backoffice_session"
+        return cfg
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def normalise_db_url(url: str) -> str:
+    return _normalise_db_url(url)

@@ -1,0 +1,91 @@
+"""`make run`: embedded services when no URL is set, migrations, demo data, an admin,
+then gunicorn and an RQ worker (plus its scheduler) until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from app.config import ROOT
+
+
+def _prepare() -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import User
+    from app.seed import seed
+    from app.services.actor import Actor
+    from app.services.roles_setup import create_admin, ensure_default_roles
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        ensure_default_roles(db.session)
+        db.session.commit()
+        if db.session.scalar(select(User.id).limit(1)) is None:
+            print("loading demo data …", flush=True)
+            seed(db.engine, users=25, customers=200, tickets=2000)
+        email = os.environ.get("ADMIN_EMAIL", "admin@example.com")
+        password = os.environ.get("ADMIN_PASSWORD")
+        existing = db.session.scalar(select(User).where(User.email == email))
+        if existing is None or password:
+            _, generated = create_admin(db.session, Actor.system("make run"), email, "Administrator", password)
+            if generated:
+                print(f"\n  admin: {email}\n  password (shown once): {generated}\n", flush=True)
+
+
+def main() -> int:
+    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        from app import embedded
+
+        if not os.environ.get("DATABASE_URL"):
+            url, pg = embedded.start_postgres()
+            os.environ["DATABASE_URL"] = url
+            print(f"embedded PostgreSQL in {ROOT / 'instance' / 'pgdata'}", flush=True)
+        if not os.environ.get("REDIS_URL"):
+            url, rd = embedded.start_redis()
+            os.environ["REDIS_URL"] = url
+            print(f"embedded Redis at {url}", flush=True)
+        _keep: Any = (locals().get("pg"), locals().get("rd"))  # noqa: F841 - alive until exit
+    _prepare()
+    port = os.environ.get("PORT", "8000")
+    python = sys.executable
+    procs = [
+        subprocess.Popen([python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                          "--threads", "4", "--access-logfile", "-"], cwd=ROOT),
+        subprocess.Popen([python, "-m", "workers"], cwd=ROOT),
+        subprocess.Popen([python, "-m", "workers.schedule"], cwd=ROOT),
+    ]
+    print(f"\nBackoffice is running at http://127.0.0.1:{port}  (Ctrl-C stops it)\n", flush=True)
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from app.models.activity import AnalyticsEvent, IdempotencyKey, Notification, RefreshToken
+from app.models.audit import AuditRecord
+from app.models.base import Base
+from app.models.customer import Customer, Invoice
+from app.models.outbox import EventDelivery, OutboxEvent
+from app.models.role import Role
+from app.models.ticket import SlaPolicy, Ticket, TicketComment
+from app.models.user import User, UserSession
+
+__all__ = [
+    "AnalyticsEvent",
+    "AuditRecord",
+    "Base",
+    "Customer",
+    "EventDelivery",
+    "IdempotencyKey",
+    "Invoice",
+    "Notification",
+    "OutboxEvent",
+    "RefreshToken",
+    "Role",
+    "SlaPolicy",
+    "Ticket",
+    "TicketComment",
+    "User",
+    "UserSession",
+]

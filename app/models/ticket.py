@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Computed, DateTime, ForeignKey, Identity, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Timestamps, UUIDPk, utcnow
+from app.models.customer import Customer
+from app.models.user import User
+
+PRIORITIES = ("low", "medium", "high", "urgent")
+STATUSES = ("open", "pending", "on_hold", "solved", "closed")
+OPEN_STATUSES = ("open", "pending", "on_hold")
+
+
+class Ticket(UUIDPk, Timestamps, Base):
+    __tablename__ = "support_tickets"
+    __table_args__ = (
+        Index("ix_support_tickets_updated_at_id", "updated_at", "id"),
+        Index("ix_support_tickets_status_priority_updated", "status", "priority", "updated_at"),
+        Index("ix_support_tickets_assignee_status_updated", "assignee_id", "status", "updated_at"),
+        Index("ix_support_tickets_customer_id_updated", "customer_id", "updated_at"),
+        Index("ix_support_tickets_created_at", "created_at"),
+        Index("ix_support_tickets_tags", "tags", postgresql_using="gin"),
+        Index("ix_support_tickets_search", "search_vector", postgresql_using="gin"),
+        Index(
+            "ix_support_tickets_resolution_due_open",
+            "resolution_due_at",
+            postgresql_where="status IN ('open', 'pending', 'on_hold')",
+        ),
+    )
+
+    number: Mapped[int] = mapped_column(BigInteger, Identity(start=1000), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("customers.id"))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    priority: Mapped[str] = mapped_column(String(10), default="medium", server_default="medium")
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list, server_default="{}")
+    first_response_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, ''))", persisted=True),
+        deferred=True,
+    )
+
+    customer: Mapped[Customer] = relationship(lazy="raise")
+    assignee: Mapped[User | None] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TicketComment(UUIDPk, Base):
+    __tablename__ = "ticket_comments"
+    __table_args__ = (Index("ix_ticket_comments_ticket_id_created_at", "ticket_id", "created_at"),)
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("support_tickets.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    # Internal notes are for staff only; public replies go to the customer.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+
+class SlaPolicy(Base):
+    """Targets in minutes, by priority and customer tier."""
+
+    __tablename__ = "sla_policies"
+
+    priority: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(20), primary_key=True)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,148 @@
+"""Domain events through a transactional outbox.
+
+A service calls emit() inside its transaction; the row commits or rolls back
+with the change. After commit the new events are enqueued to RQ; if Redis is
+down they stay undelivered and the relay enqueues them later. Each handler's
+effect is recorded in event_deliveries, so a redelivered event is a no-op for
+every handler that already ran.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import EventDelivery, OutboxEvent
+from app.models.base import utcnow
+from app.services import jobs
+from app.services.actor import Actor
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, OutboxEvent], None]
+_handlers: dict[str, list[tuple[str, Handler]]] = {}
+PROCESS_JOB = "workers.jobs.events.process_event"
+REDELIVER_AFTER = timedelta(minutes=5)
+
+
+def subscribe(event_type: str) -> Callable[[Handler], Handler]:
+    """Register a handler for an event type (the durable ServiceBus)."""
+
+    def decorator(fn: Handler) -> Handler:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        entries = _handlers.setdefault(event_type, [])
+        if all(existing != name for existing, _ in entries):
+            entries.append((name, fn))
+        return fn
+
+    return decorator
+
+
+def handlers_for(event_type: str) -> list[tuple[str, Handler]]:
+    return list(_handlers.get(event_type, []))
+
+
+def emit(
+    session: Session,
+    actor: Actor,
+    type: str,
+    aggregate_type: str,
+    aggregate_id: object,
+    data: dict[str, Any] | None = None,
+    version: int = 1,
+) -> OutboxEvent:
+    evt = OutboxEvent(
+        id=uuid.uuid4(),
+        type=type,
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        data=data or {},
+        version=version,
+        occurred_at=utcnow(),
+        correlation_id=actor.correlation_id,
+    )
+    session.add(evt)
+    session.info.setdefault("outbox_pending", []).append(evt.id)
+    return evt
+
+
+def dispatch(session: Session, event_ids: list[uuid.UUID]) -> int:
+    """Enqueue events and mark them dispatched; returns how many were enqueued."""
+    sent = []
+    for event_id in event_ids:
+        job = jobs.enqueue(PROCESS_JOB, str(event_id), job_id=f"event-{event_id}", queue_name="default")
+        if job is None:
+            break  # Redis is down: the relay will pick up the rest.
+        sent.append(event_id)
+    if sent:
+        session.execute(
+            update(OutboxEvent).where(OutboxEvent.id.in_(sent)).values(dispatched_at=utcnow())
+        )
+        session.commit()
+    return len(sent)
+
+
+def relay(session: Session, limit: int = 500) -> int:
+    """Re-dispatch events never enqueued, or enqueued long ago and still unprocessed."""
+    stale = utcnow() - REDELIVER_AFTER
+    ids = session.scalars(
+        select(OutboxEvent.id)
+        .where(OutboxEvent.processed_at.is_(None))
+        .where((OutboxEvent.dispatched_at.is_(None)) | (OutboxEvent.dispatched_at < stale))
+        .order_by(OutboxEvent.occurred_at)
+        .limit(limit)
+    ).all()
+    return dispatch(session, list(ids)) if ids else 0
+
+
+def process(session: Session, event_id: uuid.UUID) -> bool:
+    """Run every handler of one event that has not run yet. Raises when a handler fails."""
+    evt = session.get(OutboxEvent, event_id)
+    if evt is None or evt.processed_at is not None:
+        return False
+    for name, handler in handlers_for(evt.type):
+        if session.get(EventDelivery, (evt.id, name)) is not None:
+            continue
+        try:
+            handler(session, evt)
+            session.add(EventDelivery(event_id=evt.id, handler=name))
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker finished this handler first
+        except Exception as exc:
+            session.rollback()
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id)
+                .values(attempts=OutboxEvent.attempts + 1, last_error=f"{name}: {exc!r}"[:2000])
+            )
+            session.commit()
+            raise
+        evt = session.get(OutboxEvent, event_id)  # type: ignore[assignment]
+    session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id)
+        .values(processed_at=utcnow(), attempts=OutboxEvent.attempts + 1, last_error=None)
+    )
+    session.commit()
+    return True
+
+
+def flush_ready(session: Session) -> int:
+    """Dispatch the events that the transaction just committed emitted."""
+    ready = session.info.pop("outbox_pending", None)
+    if not ready:
+        return 0
+    try:
+        return dispatch(session, ready)
+    except Exception:
+        log.exception("dispatch after commit failed; the relay will retry")
+        session.rollback()
+        return 0

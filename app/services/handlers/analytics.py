@@ -1,0 +1,29 @@
+"""Analytics events: a row per tracked domain event (the seed's analytics service)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from app.models import AnalyticsEvent, OutboxEvent
+from app.services.events import subscribe
+
+TRACKED = ("user.logged_in", "user.created", "ticket.created", "ticket.solved", "customer.tier_changed")
+
+
+def _track(session: Session, evt: OutboxEvent) -> None:
+    actor = evt.data.get("actor_id")
+    session.add(
+        AnalyticsEvent(
+            type=evt.type,
+            occurred_at=evt.occurred_at,
+            user_id=uuid.UUID(actor) if actor else None,
+            data=evt.data,
+            event_id=evt.id,
+        )
+    )
+
+
+for _type in TRACKED:
+    subscribe(_type)(_track)

@@ -1,0 +1,115 @@
+"""HTML blueprints, error pages and template helpers."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from app.auth.permissions import can
+from app.services.errors import DomainError
+from app.web.htmx import is_htmx, toast
+
+# Each area is a package under app/web with a `bp` blueprint.
+AREAS = ("auth", "dashboard", "users", "roles", "customers", "tickets", "audit", "notifications", "system")
+
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Check the form",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+
+
+def register_web(app: Flask) -> None:
+    for area in AREAS:
+        module = import_module(f"app.web.{area}")
+        app.register_blueprint(module.bp)
+    _register_api(app)
+    _register_errors(app)
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {"can": lambda perm, obj=None: can(current_user, perm, obj), "csrf_token": generate_csrf}
+
+
+def _register_api(app: Flask) -> None:
+    try:
+        module = import_module("app.api")
+    except ModuleNotFoundError:
+        return
+    register = getattr(module, "register", None)
+    if register:
+        register(app)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json" and not is_htmx()
+    )
+
+
+def error_response(status: int, message: str, code: str | None = None, details: dict | None = None) -> Any:
+    if _wants_json():
+        body = {"error": {"code": code or ERROR_TITLES.get(status, "error").lower().replace(" ", "_"),
+                          "message": message, "details": details or {}}}
+        return jsonify(body), status
+    if is_htmx():
+        # Keep the page; tell the user in a toast.
+        resp = app_response("", status)
+        return toast(resp, message, "danger")
+    return render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
+                           message=message), status
+
+
+def app_response(body: str, status: int) -> Any:
+    from flask import make_response
+
+    return make_response(body, status)
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Any:
+        return error_response(exc.status, exc.message, exc.code, exc.details)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        return error_response(400, "Your form expired or was not sent from this site. Reload and try again.",
+                              "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        if status == 401 and not _wants_json():
+            flash("Please sign in to continue.", "info")
+            return redirect("/login")
+        messages = {
+            403: "You do not have permission to see this page.",
+            404: "There is nothing at this address.",
+            429: "Too many requests. Wait a moment and try again.",
+        }
+        resp = error_response(status, messages.get(status, exc.description or ""))
+        if status == 429 and isinstance(resp, tuple):
+            retry_after = getattr(exc, "retry_after", None) or 60
+            body, code = resp
+            resp = app_response(body, code) if isinstance(body, str) else body
+            resp.status_code = code
+            resp.headers["Retry-After"] = str(retry_after)
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        app.logger.exception("unhandled error")
+        return error_response(500, "Something went wrong on our side. It has been logged.")

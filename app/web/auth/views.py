@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth.permissions import login_only, public
+from app.extensions import db, limiter
+from app.services import auth
+from app.web.auth import bp
+from app.web.auth.forms import LoginForm
+from app.web.context import client_ip, current_actor
+from app.web.htmx import render
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("dashboard.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        policy = auth.LoginPolicy(current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"])
+        try:
+            user = auth.authenticate(db.session, current_actor(), form.email.data, form.password.data, policy)
+        except auth.LoginFailed as exc:
+            error = exc.message
+        else:
+            session.clear()  # a fresh session on sign-in: no fixation
+            user.current_session_id = auth.start_session(db.session, user, client_ip(), request.user_agent.string)
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+    status = 401 if error else (422 if form.errors else 200)
+    return render("auth/login.html", form=form, error=error, status=status)
+
+
+@bp.post("/logout")
+@login_only
+def logout() -> Any:
+    token = current_user.current_session_id
+    logout_user()
+    session.clear()
+    if token:
+        auth.end_session(db.session, token)
+    flash("You have been signed out.", "success")
+    return redirect(url_for("auth.login"), code=303)

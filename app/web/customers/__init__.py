@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("customers", __name__)
+
+from app.web.customers import views  # noqa: E402,F401

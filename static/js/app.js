@@ -1,0 +1,69 @@
+// Small behaviours that attributes cannot express: theme, sidebar, toasts.
+(function () {
+  "use strict";
+
+  function showToast(message, level) {
+    var tpl = document.getElementById("toast-template");
+    var box = document.getElementById("toasts");
+    if (!tpl || !box) return;
+    var el = tpl.content.firstElementChild.cloneNode(true);
+    var kind = level || "success";
+    el.classList.add("text-bg-" + kind);
+    if (kind === "success") el.setAttribute("data-testid", "success-message");
+    el.querySelector(".toast-body").textContent = message;
+    box.appendChild(el);
+    var toast = bootstrap.Toast.getOrCreateInstance(el, { delay: kind === "danger" ? 8000 : 4000 });
+    el.addEventListener("hidden.bs.toast", function () { el.remove(); });
+    toast.show();
+  }
+  window.backofficeToast = showToast;
+
+  document.addEventListener("toast", function (evt) {
+    var d = evt.detail || {};
+    showToast(d.message, d.level);
+  });
+
+  document.addEventListener("htmx:responseError", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (xhr && !xhr.getResponseHeader("HX-Trigger")) {
+      showToast("The request failed (" + xhr.status + "). Try again.", "danger");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showToast("The server could not be reached. Check your connection.", "danger");
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var themeBtn = document.getElementById("theme-toggle");
+    if (themeBtn) {
+      themeBtn.addEventListener("click", function () {
+        var root = document.documentElement;
+        var next = root.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+        root.setAttribute("data-bs-theme", next);
+        localStorage.setItem("backoffice-theme", next);
+      });
+    }
+    var sideBtn = document.getElementById("sidebar-toggle");
+    if (sideBtn) {
+      var root = document.documentElement;
+      sideBtn.setAttribute("aria-expanded", String(!root.classList.contains("sidebar-collapsed")));
+      sideBtn.addEventListener("click", function () {
+        var collapsed = root.classList.toggle("sidebar-collapsed");
+        localStorage.setItem("backoffice-sidebar", collapsed ? "collapsed" : "expanded");
+        sideBtn.setAttribute("aria-expanded", String(!collapsed));
+      });
+    }
+    // A form or button with data-confirm asks before it acts (destructive actions).
+    document.body.addEventListener("submit", function (evt) {
+      var msg = evt.target.getAttribute && evt.target.getAttribute("data-confirm");
+      if (msg && !window.confirm(msg)) evt.preventDefault();
+    }, true);
+  });
+
+  document.addEventListener("htmx:confirm", function (evt) {
+    var msg = evt.detail.elt.getAttribute("data-confirm");
+    if (!msg) return;
+    evt.preventDefault();
+    if (window.confirm(msg)) evt.detail.issueRequest(true);
+  });
+})();

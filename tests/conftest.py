@@ -1,0 +1,135 @@
+"""Shared fixtures: a freshly migrated database per run, a Redis db per run, clients per role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests import services
+
+_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def service_urls() -> Iterator[dict[str, str]]:
+    admin_url = services.postgres_admin_url()
+    db_url, db_name = services.create_database(admin_url)
+    redis_base = services.redis_base_url()
+    redis_url, redis_index = services.claim_redis_db(redis_base)
+    try:
+        yield {"database": db_url, "redis": redis_url}
+    finally:
+        services.release_redis_db(redis_base, redis_index)
+        services.drop_database(admin_url, db_name)
+
+
+@pytest.fixture(scope="session")
+def app(service_urls: dict[str, str]) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.config import Config
+
+    cfg = Config(
+        ENV="test",
+        TESTING=True,
+        SECRET_KEY="test-secret-key-" + "x" * 40,
+        SQLALCHEMY_DATABASE_URI=service_urls["database"],
+        REDIS_URL=service_urls["redis"],
+        LOG_LEVEL="WARNING",
+    )
+    application = create_app(cfg)
+    with application.app_context():
+        upgrade()
+    yield application
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token with every unsafe request, like htmx does."""
+
+    csrf_token: str | None = None
+
+    def fetch_csrf(self) -> str:
+        page = self.get("/login") if self.csrf_token is None else None
+        if page is not None and page.status_code != 200:
+            page = self.get("/")
+        match = _TOKEN.search(page.get_data(as_text=True)) if page is not None else None
+        if match:
+            self.csrf_token = match.group(1)
+        return self.csrf_token or ""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Tests hold an app context (for the transactional session), and requests share it:
+        # forget what the last request cached in `g` (the signed-in user, the CSRF token).
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for key in list(vars(g)):
+                delattr(g, key)
+        method = (kwargs.get("method") or "GET").upper()
+        csrf = kwargs.pop("csrf", True)
+        data = kwargs.get("data")
+        if isinstance(data, dict) and "csrf_token" in data:
+            # A hand-made form post (the login form); the session may change: fetch anew next time.
+            self.csrf_token = None
+        elif method not in ("GET", "HEAD", "OPTIONS") and csrf:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token or self.fetch_csrf())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = Client
+    return app.test_client()
+
+
+def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
+    """Sign `user` in without the password round trip (the login view has its own tests)."""
+    from app.extensions import db
+    from app.services import auth
+
+    token = auth.start_session(db.session, user, "127.0.0.1", "pytest")
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    client.csrf_token = None  # type: ignore[attr-defined]
+    page = client.get("/profile")
+    if page.status_code != 200:
+        page = client.get("/")
+    match = _TOKEN.search(page.get_data(as_text=True))
+    client.csrf_token = match.group(1) if match else None  # type: ignore[attr-defined]
+    return client
+
+
+# Tables a committed test may fill; roles, SLA policies and the append-only audit log stay.
+TRUNCATE = (
+    "event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
+    "ticket_comments, support_tickets, invoices, customers, user_sessions, users"
+)
+
+
+def truncate_all(app: Flask) -> None:
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {TRUNCATE} CASCADE"))
+
+
+@pytest.fixture()
+def committed_db(app: Flask) -> Iterator[Any]:
+    """For tests that need real commits (workers, the relay, browsers); tables emptied afterwards."""
+    from app.extensions import db
+
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+    truncate_all(app)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.models import User
+from app.services.auth import end_all_sessions
+from tests.factories import PASSWORD, make_user
+
+
+def _token(client: FlaskClient) -> str:
+    page = client.get("/login")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def _login(client: FlaskClient, email: str, password: str) -> object:
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": _token(client)})
+
+
+def test_it_signs_in_and_out(client: FlaskClient, db_session: Session) -> None:
+    user = make_user(db_session, email="ann@example.com")
+    resp = _login(client, "ANN@example.com", PASSWORD)
+    assert resp.status_code == 303 and resp.headers["Location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200 and 'data-testid="stat-open-tickets"' in page.get_data(as_text=True)
+    db_session.refresh(user)
+    assert user.last_login_at is not None and str(user.last_login_ip) == "127.0.0.1"
+    assert client.post("/logout").status_code == 303
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_cookie_changes_on_login_and_the_old_one_dies_on_logout(
+    app: Flask, db_session: Session
+) -> None:
+    make_user(db_session, email="bob@example.com")
+    client = app.test_client()
+    client.get("/login")
+    before = client.get_cookie("backoffice_session").value
+    _login(client, "bob@example.com", PASSWORD)
+    after = client.get_cookie("backoffice_session")
+    assert after.value != before
+    assert after.http_only and after.same_site == "Lax"
+    client.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("backoffice_session", after.value)
+    assert replay.get("/").status_code == 302
+
+
+def test_wrong_passwords_lock_the_account(client: FlaskClient, db_session: Session) -> None:
+    make_user(db_session, email="carol@example.com")
+    for _ in range(5):
+        resp = _login(client, "carol@example.com", "not the password at all")
+        assert resp.status_code == 401
+    locked = _login(client, "carol@example.com", PASSWORD)
+    assert locked.status_code == 401
+    assert "locked" in locked.get_data(as_text=True)
+
+
+def test_unknown_and_known_emails_get_the_same_answer(client: FlaskClient, db_session: Session) -> None:
+    make_user(db_session, email="dan@example.com")
+    known = _login(client, "dan@example.com", "wrong password here")
+    unknown = _login(client, "nobody@example.com", "wrong password here")
+    assert known.status_code == unknown.status_code == 401
+    strip = lambda r: re.sub(r'value="[^"]+"', "", r.get_data(as_text=True)).replace("dan@", "").replace("nobody@", "")  # noqa: E731
+    assert strip(known) == strip(unknown)
+
+
+def test_too_many_attempts_from_one_address_get_429(client: FlaskClient, db_session: Session) -> None:
+    statuses = [_login(client, f"x{i}@example.com", "whatever it is").status_code for i in range(25)]
+    assert 429 in statuses
+    assert statuses[0] == 401
+
+
+def test_a_suspended_user_cannot_sign_in_and_loses_open_sessions(
+    db_session: Session, make_client: Callable[..., FlaskClient], client: FlaskClient
+) -> None:
+    signed_in = make_client("agent")
+    user: User = signed_in.user  # type: ignore[attr-defined]
+    assert signed_in.get("/").status_code == 200
+    user.status = "suspended"
+    end_all_sessions(db_session, user)
+    db_session.commit()
+    assert signed_in.get("/").status_code == 302
+    assert _login(client, user.email, PASSWORD).status_code == 401
+
+
+def test_a_post_without_csrf_token_gets_400(client: FlaskClient, db_session: Session) -> None:
+    make_user(db_session, email="erin@example.com")
+    resp = client.post("/login", data={"email": "erin@example.com", "password": PASSWORD}, csrf=False)
+    assert resp.status_code == 400
+
+
+def test_next_never_redirects_off_site(client: FlaskClient, db_session: Session) -> None:
+    make_user(db_session, email="fay@example.com")
+    resp = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": "fay@example.com", "password": PASSWORD, "csrf_token": _token(client)},
+    )
+    assert resp.headers["Location"] == "/"

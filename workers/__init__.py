@@ -1,0 +1,1 @@
+"""RQ workers: the entry point, job functions and the periodic schedule."""

@@ -1,0 +1,1 @@
+"""Thin job functions: they take ids and call services."""
