@@ -133,3 +133,49 @@ def committed_db(app: Flask) -> Iterator[Any]:
         yield db.session
         db.session.remove()
     truncate_all(app)
+
+
+@pytest.fixture()
+def mail_sink(app: Flask) -> Iterator[list[Any]]:
+    """A real SMTP server on a free local port; yields the list of received messages."""
+    import socket
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            received.append(message_from_bytes(envelope.content, policy=default))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    previous = app.config.get("SMTP_URL")
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    try:
+        yield received
+    finally:
+        app.config["SMTP_URL"] = previous
+        controller.stop()
+
+
+@pytest.fixture()
+def run_jobs(app: Flask) -> Any:
+    """run_jobs() -> drains every queue with RQ's SimpleWorker in burst mode (in this process)."""
+    from rq import Queue, SimpleWorker
+
+    from app.services import jobs
+
+    def drain() -> int:
+        queues = [Queue(name, connection=jobs.connection()) for name in app.config["RQ_QUEUES"]]
+        worker = SimpleWorker(queues, connection=jobs.connection())
+        worker.work(burst=True, with_scheduler=False)
+        return worker.successful_job_count
+
+    return drain

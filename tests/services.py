@@ -72,13 +72,27 @@ def redis_base_url() -> str:
 def claim_redis_db(base_url: str) -> tuple[str, int]:
     """Claim a Redis database index no other concurrent test run is using."""
     client = redis.Redis.from_url(base_url)
-    owner = uuid.uuid4().hex
+    owner = str(os.getpid())
     for index in range(1, 16):
-        if client.set(f"backoffice-test-db-lock:{index}", owner, nx=True, ex=3 * 3600):
+        key = f"backoffice-test-db-lock:{index}"
+        holder = client.get(key)
+        if holder is not None and not _alive(int(holder)):
+            client.delete(key)  # a run that was killed left its claim behind
+        if client.set(key, owner, nx=True, ex=3 * 3600):
             if base_url.startswith("unix://"):
                 return f"{base_url}?db={index}", index
             return f"{base_url.rsplit('/', 1)[0]}/{index}", index
     raise RuntimeError("no free Redis database index for this test run")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def release_redis_db(base_url: str, index: int) -> None:

@@ -1,0 +1,50 @@
+"""Email: rendered from templates/email/<name>.txt and .html, sent by a worker job over SMTP."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+
+from app.services import jobs
+
+log = logging.getLogger(__name__)
+SEND_JOB = "workers.jobs.mail.send_email"
+
+
+def render_email(template: str, **ctx: Any) -> tuple[str, str]:
+    """(plain text, HTML) bodies of templates/email/<template>.txt and .html."""
+    return render_template(f"email/{template}.txt", **ctx), render_template(f"email/{template}.html", **ctx)
+
+
+def queue_email(to: str, subject: str, template: str, **ctx: Any) -> None:
+    """Render now (we have the context), send from a worker (SMTP is slow and fails)."""
+    text, html = render_email(template, **ctx)
+    jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5)
+
+
+def deliver(to: str, subject: str, text: str, html: str | None = None) -> None:
+    """Send one message now, through SMTP_URL; without one, write it to the log."""
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_FROM"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    url = current_app.config.get("SMTP_URL")
+    if not url:
+        log.info("email (no SMTP_URL set)", extra={"to": to, "subject": subject, "body": text})
+        return
+    parts = urlsplit(url)
+    smtp_cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with smtp_cls(parts.hostname or "localhost", parts.port or 25, timeout=10) as smtp:
+        if parts.scheme == "smtp+starttls":
+            smtp.starttls()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        smtp.send_message(msg)

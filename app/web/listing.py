@@ -1,0 +1,124 @@
+"""Reading a list page's whole view from the query string, forgivingly.
+
+Unknown or malformed values are dropped (and reported in `notes`) instead of
+raising: a bookmarked or hand-edited URL never produces a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+
+
+@dataclass
+class ListParams:
+    page: int = 1
+    per_page: int = 50
+    sort: str = ""
+    descending: bool = True
+    q: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def query(self, **changes: Any) -> str:
+        """The query string for this view with some values changed (None removes one)."""
+        values: dict[str, Any] = {**self.filters}
+        if self.q:
+            values["q"] = self.q
+        if self.sort:
+            values["sort"] = ("-" if self.descending else "") + self.sort
+        if self.page > 1:
+            values["page"] = self.page
+        if self.per_page != 50:
+            values["per_page"] = self.per_page
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+    def sort_query(self, column: str) -> str:
+        """Clicking a header: sort by it, or flip the direction if it is already the sort."""
+        descending = not self.descending if self.sort == column else False
+        return self.query(sort=("-" if descending else "") + column, page=None)
+
+
+def _int(raw: str | None, default: int, low: int, high: int) -> int | None:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return min(max(value, low), high)
+
+
+def parse(
+    args: Mapping[str, str],
+    sorts: Iterable[str],
+    default_sort: str,
+    choices: Mapping[str, Iterable[str]] | None = None,
+    free: Iterable[str] = (),
+    dates: Iterable[str] = (),
+) -> ListParams:
+    """Parse page/per_page/sort/q plus filters: `choices` must be one of a set, `free` any short
+    string, `dates` an ISO date."""
+    params = ListParams()
+    page = _int(args.get("page"), 1, 1, MAX_PAGE)
+    per_page = _int(args.get("per_page"), 50, 1, MAX_PER_PAGE)
+    if page is None:
+        params.notes.append("Ignored a page number that is not a number.")
+    params.page = page or 1
+    params.per_page = per_page or 50
+    raw_sort = args.get("sort", "") or default_sort
+    column = raw_sort.lstrip("-")
+    if column in set(sorts):
+        params.sort, params.descending = column, raw_sort.startswith("-")
+    else:
+        params.notes.append(f"Ignored unknown sort “{raw_sort[:40]}”.")
+        params.sort, params.descending = default_sort.lstrip("-"), default_sort.startswith("-")
+    params.q = (args.get("q") or "").strip()[:200]
+    for name, allowed in (choices or {}).items():
+        value = args.get(name, "")
+        if value and value in set(allowed):
+            params.filters[name] = value
+        elif value:
+            params.notes.append(f"Ignored unknown {name.replace('_', ' ')} “{value[:40]}”.")
+    for name in free:
+        value = (args.get(name) or "").strip()[:100]
+        if value:
+            params.filters[name] = value
+    for name in dates:
+        value = args.get(name, "")
+        if value:
+            try:
+                date.fromisoformat(value)
+                params.filters[name] = value
+            except ValueError:
+                params.notes.append(f"Ignored {name.replace('_', ' ')}: “{value[:40]}” is not a date (YYYY-MM-DD).")
+    return params
+
+
+@dataclass
+class Page:
+    """One page of rows without a full COUNT: we fetch one row more to know if there is a next."""
+
+    rows: list[Any]
+    params: ListParams
+    has_next: bool
+    estimate: int | None = None  # planner estimate or capped count, for "about N" / "1,000+"
+
+    @property
+    def has_prev(self) -> bool:
+        return self.params.page > 1
+
+
+def page_of(rows: list[Any], params: ListParams, estimate: int | None = None) -> Page:
+    return Page(rows[: params.per_page], params, len(rows) > params.per_page, estimate)
