@@ -1,0 +1,1 @@
+"""The resource operations: users, customers, support tickets (modules import their routes)."""
