@@ -33,7 +33,7 @@ def fuzz_target(app: Flask, committed_db: Session, live_api: str) -> Any:
     committed_db.commit()
     limits = {k: app.config[k] for k in ("API_RATE_LIMIT", "API_IP_RATE_LIMIT", "API_LOGIN_RATE_LIMIT",
                                          "API_REFRESH_RATE_LIMIT")}
-    app.config.update({k: "100000 per minute" for k in limits})
+    app.config.update(dict.fromkeys(limits, "100000 per minute"))
     try:
         yield app, admin.id, live_api
     finally:
