@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,20 @@ def register_errors(bp: Blueprint) -> None:
             allowed = getattr(exc, "valid_methods", None)
             if allowed:
                 resp.headers["Allow"] = ", ".join(allowed)
+        return resp
+
+    @bp.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Response:
+        # A race the service's own check could not see (e.g. two creates with one email).
+        db.session.rollback()
+        return envelope(409, "This conflicts with another record that was just saved. Reload and try again.")
+
+    @bp.errorhandler(OperationalError)
+    def _database_down(exc: OperationalError) -> Response:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        db.session.rollback()
+        resp = envelope(503, "The service is temporarily unavailable. Try again shortly.")
+        resp.headers["Retry-After"] = "5"
         return resp
 
     @bp.errorhandler(Exception)
