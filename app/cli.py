@@ -25,6 +25,9 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(audit_cli)
+    from app import deploy_check
+
+    deploy_check.register(app)
 
 
 @click.command("create-admin")

@@ -42,18 +42,29 @@ def _prepare() -> None:
 
 
 def main() -> int:
+    embedded_redis: Any = None
+    embedded_pg: Any = None
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
         from app import embedded
 
         if not os.environ.get("DATABASE_URL"):
-            url, pg = embedded.start_postgres()
-            os.environ["DATABASE_URL"] = url
+            os.environ["DATABASE_URL"], embedded_pg = embedded.start_postgres()
             print(f"embedded PostgreSQL in {ROOT / 'instance' / 'pgdata'}", flush=True)
         if not os.environ.get("REDIS_URL"):
-            url, rd = embedded.start_redis()
-            os.environ["REDIS_URL"] = url
-            print(f"embedded Redis at {url}", flush=True)
-        _keep: Any = (locals().get("pg"), locals().get("rd"))  # noqa: F841 - alive until exit
+            os.environ["REDIS_URL"], embedded_redis = embedded.start_redis()
+            print(f"embedded Redis at {os.environ['REDIS_URL']}", flush=True)
+    try:
+        return _serve()
+    finally:
+        if embedded_redis is not None:
+            try:
+                embedded_redis.shutdown(save=True)
+            except Exception:  # noqa: BLE001, S110 - it is exiting either way
+                pass
+        del embedded_pg  # pgserver stops its server when the last handle goes
+
+
+def _serve() -> int:
     _prepare()
     port = os.environ.get("PORT", "8000")
     python = sys.executable

@@ -44,6 +44,7 @@ def app(service_urls: dict[str, str]) -> Iterator[Flask]:
         LOG_LEVEL="WARNING",
     )
     application = create_app(cfg)
+    application.test_client_class = Client
     with application.app_context():
         upgrade()
     yield application
@@ -86,7 +87,6 @@ class Client(FlaskClient):
 
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = Client
     return app.test_client()
 
 

@@ -1,0 +1,88 @@
+"""D14: each deployment rule passes on safe settings and fails on a weakened copy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from app.deploy_check import problems
+
+SAFE = {
+    "ENV": "production",
+    "DEBUG": False,
+    "SECRET_KEY": "Zq8v3LrP0sX9mN2kT7bW1cY6dF4gH5jA" + "uE0iO2pQ7rS9tV3wX8yZ1",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "__Host-backoffice_session",
+    "TRUSTED_PROXIES": 1,
+}
+CONFIG_RULES = ["environment", "secret_key", "cookies", "proxies", "argon2"]
+
+
+@pytest.fixture()
+def prod_app(app: Flask) -> Iterator[Flask]:
+    saved = {k: app.config.get(k) for k in SAFE}
+    app.config.update(SAFE)
+    try:
+        yield app
+    finally:
+        app.config.update(saved)
+
+
+def test_safe_settings_pass(prod_app: Flask) -> None:
+    assert problems(prod_app, CONFIG_RULES) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "key", "weak"),
+    [
+        ("environment", "ENV", "development"),
+        ("secret_key", "SECRET_KEY", "changeme"),
+        ("secret_key", "SECRET_KEY", "a" * 60),
+        ("cookies", "SESSION_COOKIE_SECURE", False),
+        ("cookies", "SESSION_COOKIE_NAME", "backoffice_session"),
+        ("cookies", "SESSION_COOKIE_SAMESITE", None),
+        ("proxies", "TRUSTED_PROXIES", 0),
+    ],
+)
+def test_each_weakened_setting_fails(prod_app: Flask, rule: str, key: str, weak: object) -> None:
+    prod_app.config[key] = weak
+    assert [name for name, _ in problems(prod_app, CONFIG_RULES)] == [rule]
+
+
+def test_the_test_servers_are_reported_as_unsafe(prod_app: Flask, db_session: object) -> None:
+    # The test PostgreSQL role is a superuser and the test Redis has no password: both must be flagged.
+    with prod_app.app_context():
+        found = dict(problems(prod_app, ["database_role", "redis"]))
+    assert "superuser" in found["database_role"]
+    assert "no password" in found["redis"]
+
+
+def _as_app_role(db_session: object) -> None:
+    from sqlalchemy import text
+
+    s = db_session  # type: ignore[assignment]
+    s.execute(text("CREATE ROLE bo_app_check NOLOGIN"))  # type: ignore[attr-defined]
+    s.execute(text("GRANT USAGE ON SCHEMA audit TO bo_app_check"))  # type: ignore[attr-defined]
+    s.execute(text("GRANT SELECT, INSERT ON audit.audit_log TO bo_app_check"))  # type: ignore[attr-defined]
+    s.execute(text("SET LOCAL ROLE bo_app_check"))  # type: ignore[attr-defined]
+
+
+def test_a_least_privilege_app_role_passes(prod_app: Flask, db_session: object) -> None:
+    _as_app_role(db_session)
+    with prod_app.app_context():
+        assert problems(prod_app, ["database_role"]) == []
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit.audit_log SET action = 'x'", "DELETE FROM audit.audit_log",
+                                       "TRUNCATE audit.audit_log", "ALTER TABLE audit.audit_log DISABLE TRIGGER ALL"])
+def test_the_app_role_cannot_rewrite_the_audit_log(db_session: object, statement: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    _as_app_role(db_session)
+    with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+        db_session.execute(text(statement))  # type: ignore[attr-defined]
