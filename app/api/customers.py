@@ -1,0 +1,117 @@
+"""/customers: accounts, through app.services.customers (the same rules as the Customers screens)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.api import bp
+from app.api.concurrency import etag, expected_version, guarded
+from app.api.endpoint import operation, respond
+from app.api.paging import decode_cursor, page, split_sort
+from app.api.schemas import Input, Output, PageQuery
+from app.api.security import api_actor
+from app.extensions import db
+from app.services import customers
+from app.web.listing import ListParams
+
+Tier = Literal["free", "starter", "professional", "enterprise"]
+Company = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Contact = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class CustomerOut(Output):
+    id: uuid.UUID
+    company_name: str
+    contact_name: str
+    contact_email: str
+    subscription_tier: str
+    status: str
+    metadata: dict[str, Any] = Field(validation_alias="metadata_")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerListQuery(PageQuery):
+    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    tier: Tier | None = None
+    status: Literal["active", "suspended", "churned"] | None = None
+    sort: Literal["company", "-company", "email", "-email", "tier", "-tier", "status", "-status", "updated",
+                  "-updated"] = "-updated"
+
+
+class CustomerCreate(Input):
+    company_name: Company
+    contact_name: Contact = ""
+    contact_email: Email
+    subscription_tier: Tier = "free"
+
+
+class CustomerPatch(Input):
+    version: int | None = Field(None, description="The version you read; or send If-Match with the ETag.")
+    company_name: Company | None = None
+    contact_name: Contact | None = None
+    contact_email: Email | None = None
+    subscription_tier: Tier | None = None
+    status: Literal["active", "suspended"] | None = Field(None, description="Needs customers:suspend.")
+
+
+@dataclass
+class _Window(ListParams):
+    """The list parameters with an offset taken from the cursor."""
+
+    start: int = 0
+
+    @property
+    def offset(self) -> int:
+        return self.start
+
+
+def _customer(customer: Any, status: int = 200) -> Any:
+    return respond(CustomerOut.model_validate(customer), status, headers={"ETag": etag(customer.version)})
+
+
+@operation(bp, "GET", "/customers", permission="customers:read", tag="customers", query=CustomerListQuery,
+           response=CustomerOut, many=True, summary="List customers (search, tier, status, sorting, cursor pages)")
+def list_customers(query: CustomerListQuery) -> Any:
+    sort, descending = split_sort(query.sort)
+    filters = {k: v for k, v in {"tier": query.tier, "status": query.status}.items() if v}
+    offset = decode_cursor(query.cursor)
+    params = _Window(per_page=query.limit, sort=sort, descending=descending, q=query.q, filters=filters, start=offset)
+    rows, estimate = customers.list_customers(db.session, api_actor(), params)
+    rows, meta = page(rows, query, offset, estimate=estimate)
+    return respond([CustomerOut.model_validate(c) for c in rows], meta=meta.model_dump())
+
+
+@operation(bp, "GET", "/customers/<uuid:customer_id>", permission="customers:read", tag="customers",
+           response=CustomerOut, etag=True, errors=(404,), summary="One customer (with its ETag)")
+def get_customer(customer_id: uuid.UUID) -> Any:
+    return _customer(customers.get_customer_for(db.session, api_actor(), customer_id))
+
+
+@operation(bp, "POST", "/customers", permission="customers:create", tag="customers", body=CustomerCreate,
+           response=CustomerOut, status=201, etag=True, errors=(409, 413, 415, 422), summary="Add a customer")
+def create_customer(body: CustomerCreate) -> Any:
+    return _customer(customers.create_customer(db.session, api_actor(), body.model_dump()), 201)
+
+
+@operation(bp, "PATCH", "/customers/<uuid:customer_id>", permission="customers:update", tag="customers",
+           body=CustomerPatch, response=CustomerOut, etag=True, errors=(404, 409, 412, 413, 415, 422),
+           summary="Change a customer's profile or status (optimistic locking)")
+def update_customer(customer_id: uuid.UUID, body: CustomerPatch) -> Any:
+    actor, session = api_actor(), db.session
+    current = customers.get_customer_for(session, actor, customer_id)
+    seen, by_etag = expected_version(current.version, body.version, "customer")
+    values = {k: getattr(current, k) for k in customers.EDITABLE}
+    values.update(body.model_dump(exclude_unset=True, exclude={"version", "status"}, exclude_none=True))
+    customer = guarded(by_etag, lambda: customers.update_customer(session, actor, customer_id, seen, values))
+    if body.status is not None and body.status != customer.status:
+        customer = customers.set_status(session, actor, customer_id, body.status)
+    return _customer(customer)

@@ -1,0 +1,210 @@
+"""/support/tickets: the ticket queue, through app.services.tickets* (the same rules as the UI)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.api import bp
+from app.api.concurrency import etag, expected_version, guarded
+from app.api.endpoint import operation, respond
+from app.api.paging import decode_cursor, page, split_sort
+from app.api.schemas import Input, Output, PageQuery
+from app.api.security import api_actor
+from app.extensions import db
+from app.services import tickets, tickets_bulk, tickets_query
+
+Status = Literal["open", "pending", "on_hold", "solved", "closed"]
+Priority = Literal["low", "medium", "high", "urgent"]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+
+
+class TicketRow(Output):
+    id: uuid.UUID
+    number: int
+    title: str
+    status: str
+    priority: str
+    tags: list[str]
+    customer_id: uuid.UUID
+    company: str
+    assignee_id: uuid.UUID | None
+    assignee_name: str | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_breached_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TicketOut(Output):
+    id: uuid.UUID
+    number: int
+    customer_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    title: str
+    description: str
+    status: str
+    priority: str
+    tags: list[str]
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    sla_breached_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TicketListQuery(PageQuery):
+    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    view: Literal["all", "mine", "unassigned", "urgent", "breaching"] | None = None
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee: Annotated[str, StringConstraints(pattern=r"^(me|none|[0-9a-fA-F-]{32,36})$")] | None = Field(
+        None, description="`me`, `none` or a user id.")
+    customer: uuid.UUID | None = None
+    tag: Tag | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: Literal["updated_at", "-updated_at", "created_at", "-created_at", "number", "-number", "priority",
+                  "-priority", "status", "-status", "resolution_due_at", "-resolution_due_at"] = "-updated_at"
+
+
+class TicketCreate(Input):
+    customer_id: uuid.UUID
+    title: Title
+    description: Annotated[str, StringConstraints(max_length=50_000)] = ""
+    priority: Priority = "medium"
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    assignee_id: uuid.UUID | None = None
+
+
+class TicketPatch(Input):
+    version: int | None = Field(None, description="The version you read; or send If-Match with the ETag.")
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: uuid.UUID | None = None
+    tags: list[Tag] | None = Field(None, max_length=20)
+
+
+class AssignIn(Input):
+    assignee_id: uuid.UUID | None = Field(description="null to unassign")
+    version: int | None = None
+
+
+class BulkStatusIn(Input):
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+    status: Status
+
+
+class BulkOut(Output):
+    selected: int
+    changed: int
+    summary: str
+
+
+class CommentOut(Output):
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    author_id: uuid.UUID | None
+    author_name: str | None
+    body: str
+    internal: bool
+    created_at: datetime
+
+
+class CommentIn(Input):
+    body: Body
+    internal: bool = False
+
+
+def _ticket(ticket: Any, status: int = 200) -> Any:
+    return respond(TicketOut.model_validate(ticket), status, headers={"ETag": etag(ticket.version)})
+
+
+def _filter(query: TicketListQuery) -> tickets_query.TicketFilter:
+    raw = query.model_dump(include={"view", "status", "priority", "assignee", "customer", "tag", "created_from",
+                                    "created_to"}, exclude_none=True)
+    return tickets_query.TicketFilter(filters={k: str(v) for k, v in raw.items()}, q=query.q, me=api_actor().id)
+
+
+@operation(bp, "GET", "/support/tickets", permission="tickets:read", tag="tickets", query=TicketListQuery,
+           response=TicketRow, many=True, summary="List tickets with the filters of the Tickets screen")
+def list_tickets(query: TicketListQuery) -> Any:
+    sort, descending = split_sort(query.sort)
+    offset, tf = decode_cursor(query.cursor), _filter(query)
+    rows, _ = tickets_query.list_tickets(db.session, api_actor(), tf, sort, descending, offset, query.limit + 1)
+    rows, meta = page(rows, query, offset, estimate=tickets_query.estimate(db.session, tf))
+    return respond([TicketRow.model_validate(r) for r in rows], meta=meta.model_dump())
+
+
+@operation(bp, "GET", "/support/tickets/<uuid:ticket_id>", permission="tickets:read", tag="tickets",
+           response=TicketOut, etag=True, errors=(404,), summary="One ticket (with its ETag)")
+def get_ticket(ticket_id: uuid.UUID) -> Any:
+    return _ticket(tickets.get_ticket_for(db.session, api_actor(), ticket_id))
+
+
+@operation(bp, "POST", "/support/tickets", permission="tickets:create", tag="tickets", body=TicketCreate,
+           response=TicketOut, status=201, etag=True, errors=(409, 413, 415, 422), summary="Open a ticket")
+def create_ticket(body: TicketCreate) -> Any:
+    ticket = tickets.create_ticket(db.session, api_actor(), body.customer_id, body.title, body.description,
+                                   body.priority, body.tags, body.assignee_id)
+    return _ticket(ticket, 201)
+
+
+def _update(ticket_id: uuid.UUID, version: int | None, changes: dict[str, Any]) -> Any:
+    actor = api_actor()
+    current = tickets.get_ticket_for(db.session, actor, ticket_id)
+    seen, by_etag = expected_version(current.version, version, "ticket")
+    return guarded(by_etag, lambda: tickets.update_ticket(db.session, actor, ticket_id, seen, changes))
+
+
+@operation(bp, "PATCH", "/support/tickets/<uuid:ticket_id>", permission="tickets:update", tag="tickets",
+           body=TicketPatch, response=TicketOut, etag=True, errors=(404, 409, 412, 413, 415, 422),
+           summary="Change status, priority, assignee or tags (optimistic locking)")
+def update_ticket(ticket_id: uuid.UUID, body: TicketPatch) -> Any:
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    return _ticket(_update(ticket_id, body.version, changes))
+
+
+@operation(bp, "POST", "/support/tickets/<uuid:ticket_id>/assign", permission="tickets:assign", tag="tickets",
+           body=AssignIn, response=TicketOut, etag=True, errors=(404, 409, 412, 413, 415, 422),
+           summary="Assign (or unassign) a ticket")
+def assign_ticket(ticket_id: uuid.UUID, body: AssignIn) -> Any:
+    current = tickets.get_ticket_for(db.session, api_actor(), ticket_id)
+    version = body.version if body.version is not None else current.version
+    assignee = str(body.assignee_id) if body.assignee_id else None
+    return _ticket(_update(ticket_id, version, {"assignee_id": assignee}))
+
+
+@operation(bp, "POST", "/support/tickets/bulk-status", permission="tickets:bulk", tag="tickets", body=BulkStatusIn,
+           response=BulkOut, errors=(409, 413, 415, 422), summary="Set the status of many tickets")
+def bulk_status(body: BulkStatusIn) -> Any:
+    result = tickets_bulk.bulk_update(db.session, api_actor(), "status", body.status, ids=[str(i) for i in body.ids])
+    return respond(BulkOut(selected=result.selected, changed=result.changed, summary=result.summary))
+
+
+@operation(bp, "GET", "/support/tickets/<uuid:ticket_id>/comments", permission="tickets:read", tag="tickets",
+           response=CommentOut, many=True, errors=(404,), summary="Replies and internal notes, oldest first")
+def list_comments(ticket_id: uuid.UUID) -> Any:
+    detail = tickets_query.get_detail(db.session, api_actor(), ticket_id)
+    items = [CommentOut(id=c.id, ticket_id=c.ticket_id, author_id=c.author_id, author_name=name, body=c.body,
+                        internal=c.internal, created_at=c.created_at) for c, name in detail.comments]
+    return respond(items, meta={"next_cursor": None, "estimate": len(items)})
+
+
+@operation(bp, "POST", "/support/tickets/<uuid:ticket_id>/comments", permission="tickets:comment", tag="tickets",
+           body=CommentIn, response=CommentOut, status=201, errors=(404, 409, 413, 415, 422),
+           summary="Reply to the customer or add an internal note")
+def add_comment(ticket_id: uuid.UUID, body: CommentIn) -> Any:
+    comment = tickets.add_comment(db.session, api_actor(), ticket_id, body.body, body.internal)
+    return respond(CommentOut(id=comment.id, ticket_id=comment.ticket_id, author_id=comment.author_id,
+                              author_name=None, body=comment.body, internal=comment.internal,
+                              created_at=comment.created_at), 201)

@@ -1,0 +1,112 @@
+"""/users: staff accounts, through app.services.users (the same rules as the Users screens)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from app.api import bp
+from app.api.endpoint import operation, respond
+from app.api.paging import decode_cursor, page, split_sort
+from app.api.schemas import Input, Output, PageQuery
+from app.api.security import api_actor
+from app.extensions import db
+from app.services import users, users_queries
+from app.services.errors import Conflict, Invalid
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Grant = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+RoleName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
+
+class UserOut(Output):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: str = Field(validation_alias="role_name")
+    permissions: list[str]
+    status: Literal["invited", "active", "suspended"]
+    last_login_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserListQuery(PageQuery):
+    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    role: RoleName | None = None
+    status: Literal["invited", "active", "suspended"] | None = None
+    created_after: date | None = None
+    sort: Literal["created_at", "-created_at", "name", "-name", "email", "-email", "last_login_at",
+                  "-last_login_at", "role", "-role"] = "-created_at"
+
+
+class UserCreate(Input):
+    email: EmailStr = Field(max_length=254)
+    name: Name
+    role: RoleName
+
+
+class UserPatch(Input):
+    email: EmailStr | None = Field(None, max_length=254)
+    name: Name | None = None
+    role: RoleName | None = None
+    permissions: list[Grant] | None = Field(None, max_length=50, description="Extra grants beyond the role.")
+    status: Literal["active", "suspended"] | None = None
+
+
+def _duplicate_as_conflict(exc: Invalid) -> Exception:
+    """The seed's contract: an email that is taken is a 409 "already exists", not a form error."""
+    taken = [m for m in exc.details.get("email", []) if "already exists" in m]
+    return Conflict(taken[0], exc.details) if taken and len(exc.details) == 1 else exc
+
+
+@operation(bp, "GET", "/users", permission="users:read", tag="users", query=UserListQuery, response=UserOut,
+           many=True, summary="List staff users (filters, sorting, cursor pages)")
+def list_users(query: UserListQuery) -> Any:
+    sort, descending = split_sort(query.sort)
+    filters = {k: str(v) for k, v in
+               {"role": query.role, "status": query.status, "created_after": query.created_after}.items() if v}
+    offset = decode_cursor(query.cursor)
+    rows, total = users_queries.list_users(db.session, api_actor(), query.q, filters, sort, descending, offset,
+                                           query.limit + 1)
+    rows, meta = page(rows, query, offset, estimate=total)
+    return respond([UserOut.model_validate(u) for u in rows], meta=meta.model_dump())
+
+
+@operation(bp, "GET", "/users/<uuid:user_id>", permission="users:read", tag="users", response=UserOut,
+           errors=(404,), summary="One staff user")
+def get_user(user_id: uuid.UUID) -> Any:
+    return respond(UserOut.model_validate(users.get_user_for(db.session, api_actor(), user_id)))
+
+
+@operation(bp, "POST", "/users", permission="users:create", tag="users", body=UserCreate, response=UserOut,
+           status=201, errors=(409, 413, 415, 422), summary="Invite a staff user")
+def create_user(body: UserCreate) -> Any:
+    try:
+        user = users.create_user(db.session, api_actor(), body.email, body.name, body.role)
+    except Invalid as exc:
+        raise _duplicate_as_conflict(exc) from exc
+    return respond(UserOut.model_validate(user), 201, headers={"Location": f"/api/v1/users/{user.id}"})
+
+
+@operation(bp, "PATCH", "/users/<uuid:user_id>", permission="users:update", tag="users", body=UserPatch,
+           response=UserOut, errors=(404, 409, 413, 415, 422), summary="Change a staff user",
+           description="email/name/permissions, role (users:set_role) and status (users:suspend).")
+def update_user(user_id: uuid.UUID, body: UserPatch) -> Any:
+    actor, session = api_actor(), db.session
+    user = users.get_user_for(session, actor, user_id)
+    if {"email", "name", "permissions"} & body.model_fields_set:
+        try:
+            user = users.update_user(session, actor, user_id, body.email or user.email, body.name or user.name,
+                                     body.permissions)
+        except Invalid as exc:
+            raise _duplicate_as_conflict(exc) from exc
+    if body.role is not None and body.role != user.role_name:
+        user = users.set_role(session, actor, user_id, body.role)
+    if body.status is not None and body.status != user.status:
+        change = users.suspend_user if body.status == "suspended" else users.reactivate_user
+        user = change(session, actor, user_id)
+    return respond(UserOut.model_validate(user))
