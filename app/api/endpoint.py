@@ -52,8 +52,34 @@ def field_errors(exc: ValidationError) -> dict[str, list[str]]:
     return details
 
 
+def _nul_fields(value: Any, path: str = "body") -> list[str]:
+    """Where a NUL character hides (PostgreSQL text cannot store one)."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nul_fields(k, path) + _nul_fields(v, str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_fields(v, f"{path}.{i}")]
+    return []
+
+
+def _refuse_nul(value: Any) -> None:
+    fields = _nul_fields(value)
+    if fields:
+        raise ApiError(422, "Text may not contain NUL characters.", {f: ["Contains a NUL character."] for f in fields})
+
+
+def refuse_unknown_query(model: type[BaseModel] | None) -> None:
+    """A misspelt filter must not silently widen a query: unknown parameters are refused."""
+    known = model.model_fields if model is not None else {}
+    unknown = [k for k in request.args if k not in known]
+    if unknown:
+        raise ApiError(422, "Unknown query parameters.", {k[:100]: ["Unknown parameter."] for k in unknown[:20]})
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
-    values = {k: v for k, v in request.args.items() if k in model.model_fields}
+    values = dict(request.args.items())
+    _refuse_nul(values)
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -65,9 +91,10 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(415, "Send the request body as JSON (Content-Type: application/json).")
     raw = request.get_data(cache=True)
     try:
-        json.loads(raw)
+        parsed = json.loads(raw)
     except ValueError as exc:
         raise ApiError(400, "The request body is not valid JSON.", code="malformed_json") from exc
+    _refuse_nul(parsed)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -96,6 +123,7 @@ def operation(bp: Blueprint, method: str, rule: str, **spec: Any) -> Callable[[C
 
         @wraps(view)
         def handler(*args: Any, **kwargs: Any) -> Any:
+            refuse_unknown_query(op.query)
             if op.query is not None:
                 kwargs["query"] = parse_query(op.query)
             if op.body is not None:

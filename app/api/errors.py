@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, limiter
@@ -91,6 +91,11 @@ def register_errors(bp: Blueprint) -> None:
         # A race the service's own check could not see (e.g. two creates with one email).
         db.session.rollback()
         return envelope(409, "This conflicts with another record that was just saved. Reload and try again.")
+
+    @bp.errorhandler(DataError)
+    def _bad_value(exc: DataError) -> Response:
+        db.session.rollback()
+        return envelope(422, "A value is out of range or not acceptable.")
 
     @bp.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> Response:

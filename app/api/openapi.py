@@ -15,8 +15,7 @@ from app.api.schemas import ErrorBody, ListMeta
 REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _PARAM_TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
-ALWAYS = (400, 401, 403, 429)
-COMMON_ERRORS = ALWAYS + (404, 405, 409, 412, 413, 415, 422)
+ALWAYS = (400, 401, 403, 422, 429)
 
 
 def _path(rule: str) -> str:
@@ -85,9 +84,17 @@ def _success(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
 
 
 def _errors(op: Operation) -> dict[str, Any]:
-    statuses = sorted(set(ALWAYS if op.permission != "public" else (400, 429)) | set(op.errors))
+    statuses = set(ALWAYS if op.permission != "public" else (400, 422, 429)) | set(op.errors)
+    if op.query is not None or op.body is not None:
+        statuses.add(422)
+    if op.body is not None:
+        statuses |= {413, 415}
+    if _PARAM.search(op.rule):
+        statuses.add(404)
+    if op.method in ("POST", "PATCH") and op.permission != "public":
+        statuses |= {409, 422}  # Idempotency-Key in progress / reused
     out = {}
-    for status in statuses:
+    for status in sorted(statuses):
         entry: dict[str, Any] = {"description": CODES.get(status, "error").replace("_", " "),
                                  "content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorBody")}}}}
         if status == 429:

@@ -6,9 +6,10 @@ silent coercion); the OpenAPI document is generated from these same classes.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 MAX_LIMIT = 100
 
@@ -18,7 +19,7 @@ class Input(BaseModel):
 
 
 class Query(BaseModel):
-    """Query strings arrive as text: lax parsing of numbers, unknown parameters ignored."""
+    """Query strings arrive as text: numbers are parsed from it; unknown parameters are refused (422)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -28,6 +29,19 @@ class Output(BaseModel):
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def _real_date(value: str) -> str:
+    date.fromisoformat(value)  # ValueError -> a field error
+    return value
+
+
+# Query values are text: exact formats, no lenient coercion ("0" is not a date, "abc…" without dashes no UUID).
+QueryDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_date),
+                      WithJsonSchema({"type": "string", "format": "date"})]
+QueryUUID = Annotated[str, StringConstraints(pattern=f"^{UUID_PATTERN}$"),
+                      WithJsonSchema({"type": "string", "format": "uuid"})]
 
 
 class PageQuery(Query):

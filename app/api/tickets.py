@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
@@ -12,7 +12,7 @@ from app.api import bp
 from app.api.concurrency import etag, expected_version, guarded
 from app.api.endpoint import operation, respond
 from app.api.paging import decode_cursor, page, split_sort
-from app.api.schemas import Input, Output, PageQuery
+from app.api.schemas import UUID_PATTERN, Input, Output, PageQuery, QueryDate, QueryUUID
 from app.api.security import api_actor
 from app.extensions import db
 from app.services import tickets, tickets_bulk, tickets_query
@@ -67,12 +67,12 @@ class TicketListQuery(PageQuery):
     view: Literal["all", "mine", "unassigned", "urgent", "breaching"] | None = None
     status: Status | None = None
     priority: Priority | None = None
-    assignee: Annotated[str, StringConstraints(pattern=r"^(me|none|[0-9a-fA-F-]{32,36})$")] | None = Field(
+    assignee: Annotated[str, StringConstraints(pattern=f"^(me|none|{UUID_PATTERN})$")] | None = Field(
         None, description="`me`, `none` or a user id.")
-    customer: uuid.UUID | None = None
+    customer: QueryUUID | None = None
     tag: Tag | None = None
-    created_from: date | None = None
-    created_to: date | None = None
+    created_from: QueryDate | None = None
+    created_to: QueryDate | None = None
     sort: Literal["updated_at", "-updated_at", "created_at", "-created_at", "number", "-number", "priority",
                   "-priority", "status", "-status", "resolution_due_at", "-resolution_due_at"] = "-updated_at"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, StringConstraints
@@ -11,7 +11,7 @@ from pydantic import EmailStr, Field, StringConstraints
 from app.api import bp
 from app.api.endpoint import operation, respond
 from app.api.paging import decode_cursor, page, split_sort
-from app.api.schemas import Input, Output, PageQuery
+from app.api.schemas import Input, Output, PageQuery, QueryDate
 from app.api.security import api_actor
 from app.extensions import db
 from app.services import users, users_queries
@@ -38,7 +38,7 @@ class UserListQuery(PageQuery):
     q: Annotated[str, StringConstraints(max_length=200)] = ""
     role: RoleName | None = None
     status: Literal["invited", "active", "suspended"] | None = None
-    created_after: date | None = None
+    created_after: QueryDate | None = None
     sort: Literal["created_at", "-created_at", "name", "-name", "email", "-email", "last_login_at",
                   "-last_login_at", "role", "-role"] = "-created_at"
 

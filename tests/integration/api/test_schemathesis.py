@@ -62,6 +62,17 @@ def api_schema(fuzz_target: Any) -> Any:
         f"{base}/api/v1/openapi.json", headers={"Authorization": f"Bearer {_token(app, admin_id)}"}, config=config
     )
     schema.config.update(base_url=f"{base}/api/v1")
+
+    class FreshToken:
+        """Through schemathesis's auth hook, so its ignored_auth and negative-auth cases know the header."""
+
+        def get(self, case: Any, ctx: Any) -> str:
+            return _token(app, admin_id)
+
+        def set(self, case: Any, data: str, ctx: Any) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    schema.auth(refresh_interval=None)(FreshToken)
     return schema
 
 
@@ -69,9 +80,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True, database=None,
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_api_conforms_to_its_document(case: Any, fuzz_target: Any) -> None:
     app, admin_id, _ = fuzz_target
-    checks = [CHECKS.get_one(name) for name in CHECK_NAMES]
-    case.call_and_validate(headers={"Authorization": f"Bearer {_token(app, admin_id)}"}, checks=checks)
+    if str((case.headers or {}).get("Authorization", "")).startswith("Bearer eyJ"):
+        # Cases are generated ahead of their calls; a token minted then may have been ended since.
+        case.headers["Authorization"] = f"Bearer {_token(app, admin_id)}"
+    case.call_and_validate(checks=[CHECKS.get_one(name) for name in CHECK_NAMES])
