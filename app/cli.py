@@ -25,6 +25,9 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(audit_cli)
+    from app.cli_users import users_cli
+
+    app.cli.add_command(users_cli)
 
 
 @click.command("create-admin")
