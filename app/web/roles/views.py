@@ -40,7 +40,6 @@ def create() -> Any:
     try:
         role = roles.create_role(db.session, current_actor(), values["name"], values["description"], [])
     except Invalid as exc:
-        db.session.rollback()
         return render("roles/index.html", status=422, **index_context(errors=exc.details, values=values))
     flash(f"Role {role.name} created; choose its permissions.", "success")
     return redirect(url_for("roles.show", role_id=role.id), code=303)
@@ -59,7 +58,6 @@ def update(role_id: uuid.UUID) -> Any:
     try:
         roles.update_role(db.session, current_actor(), role_id, perms, request.form.get("description"))
     except Invalid as exc:
-        db.session.rollback()
         ctx = show_context(role_id, errors=exc.details or {"permissions": [exc.message]}, granted=set(perms))
         return render("roles/show.html", status=422, **ctx)
     flash("Permissions saved. Members get them on their next request.", "success")

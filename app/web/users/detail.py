@@ -56,7 +56,6 @@ def update(user_id: uuid.UUID) -> Any:
     try:
         users.update_user(db.session, current_actor(), user_id, form.email.data or "", form.name.data or "", grants)
     except Invalid as exc:
-        db.session.rollback()
         show_errors(form, exc)
         return render("users/edit.html", user=user, form=form, status=422)
     flash("Saved.", "success")
@@ -68,7 +67,6 @@ def _act(user_id: uuid.UUID, op: Callable[[Any, Actor, uuid.UUID], Any], done: s
     try:
         op(db.session, current_actor(), user_id)
     except Invalid as exc:
-        db.session.rollback()
         return render("users/show.html", status=422, **show_context(user_id, error=exc.message))
     flash(done, "success")
     return redirect(url_for("users.show", user_id=user_id), code=303)
