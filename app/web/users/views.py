@@ -16,7 +16,7 @@ from app.services.errors import Invalid
 from app.services.users_queries import DEFAULT_SORT, SORTS, filter_choices, list_users, role_names
 from app.web import listing
 from app.web.context import current_actor
-from app.web.htmx import is_htmx, render, render_regions, toast
+from app.web.htmx import is_htmx, is_partial, push_url, render, render_regions, toast
 from app.web.users import bp
 from app.web.users.forms import UserForm, show_errors
 
@@ -46,7 +46,13 @@ def _view_args() -> MultiDict[str, str]:
 @bp.get("/users")
 @require("users:read")
 def index() -> Any:
-    return render("users/index.html", block="user_table", **list_context(request.args))
+    ctx = list_context(request.args)
+    resp = render("users/index.html", block="user_table", **ctx)
+    if is_partial():
+        # The address bar shows the canonical view (no empty filters), so it can be bookmarked.
+        query = ctx["params"].query()
+        push_url(resp, url_for("users.index") + (f"?{query}" if query else ""))
+    return resp
 
 
 @bp.get("/users/new")
