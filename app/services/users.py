@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import grants_within, is_valid_grant
@@ -261,6 +261,8 @@ def bulk_update(
             admins -= int(lost_admin)
             result.updated.append(user.id)
             items.append((user.id, changes))
+        if role is not None and result.updated:
+            session.execute(update(User).where(User.id.in_(result.updated)).values(role_name=role.name))
         _record(session, actor, action, role, items)
     return result
 
@@ -274,9 +276,8 @@ def _apply(
         problem = _role_change_problem(actor, user, role, admins)
         if problem:
             return problem, {}, False
+        # The rows change in one UPDATE after the loop (bulk_update); here only the diff.
         changes = audit.diff({"role": user.role_name}, {"role": role.name})
-        user.role_name = role.name
-        user.role = role
         lost = was_admin and not is_admin_role(role)
     else:
         problem = _status_problem(actor, user, action, admins)
