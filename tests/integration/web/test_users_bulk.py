@@ -52,7 +52,8 @@ def test_nothing_selected_or_a_bad_role_is_a_clear_error(admin_client: FlaskClie
     target = make_user(db_session)
     empty = admin_client.post("/users/bulk", headers=HX, data={"action": "suspend"})
     assert empty.status_code == 422 and "Select at least one user." in empty.get_data(as_text=True)
-    bad = admin_client.post("/users/bulk", headers=HX, data={"action": "set_role", "role": "god", "ids": [str(target.id)]})
+    bad = admin_client.post("/users/bulk", headers=HX,
+                            data={"action": "set_role", "role": "god", "ids": [str(target.id)]})
     assert bad.status_code == 422 and "Choose one of the listed roles." in bad.get_data(as_text=True)
 
 

@@ -81,6 +81,7 @@ def test_a_role_change_notifies_each_user_once(committed_db: Session, run_jobs: 
     committed_db.execute(OutboxEvent.__table__.update().where(OutboxEvent.id == evt.id).values(processed_at=None))
     committed_db.commit()
     events.process(committed_db, evt.id)
-    count = committed_db.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "role_changed"))
+    count = committed_db.scalar(
+        select(func.count()).select_from(Notification).where(Notification.kind == "role_changed"))
     assert count == 3
     assert all(n.event_id == uuid.uuid5(evt.id, str(n.user_id)) for n in notes)
