@@ -181,7 +181,7 @@ def set_role(session: Session, actor: Actor, user_id: uuid.UUID | str, role_name
     """Change one user's role, with the self, grant and last-admin guards."""
     result = bulk_update(session, actor, [str(user_id)], "set_role", role_name)
     if result.failed:
-        label, reason = result.failed[0]
+        reason = result.failed[0][1]
         if reason == "There is no such user.":
             raise NotFound(reason)
         raise Invalid(reason, {"role": [reason]})
