@@ -97,3 +97,15 @@ def test_permission_matrix_for_the_list(
     assert 'data-testid="create-user-btn"' not in body and 'id="bulk-form"' not in body
     anonymous = client.get("/users")
     assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["Location"]
+
+
+def test_a_long_list_shows_an_estimate_instead_of_counting(admin_client: FlaskClient, db_session: Session) -> None:
+    from sqlalchemy import text
+
+    db_session.execute(text(
+        "INSERT INTO users (id, email, name, role_name, status) SELECT gen_random_uuid(), "
+        "'many' || n || '@example.com', 'Many ' || n, 'viewer', 'active' FROM generate_series(1, 1100) n"))
+    body = admin_client.get("/users?q=many'%20or%201=1").get_data(as_text=True)
+    assert 'data-testid="empty-state"' in body
+    body = admin_client.get("/users?q=many").get_data(as_text=True)
+    assert "about " in body and "page 1" in body
