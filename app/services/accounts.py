@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
@@ -67,6 +68,11 @@ def user_for_token(session: Session, token: str, purpose: str) -> User:
     return user
 
 
+def _as_user(actor: Actor, user: User) -> Actor:
+    """Who acted, for the audit trail: the link's owner, from the request's address."""
+    return replace(actor, id=user.id, label=user.email)
+
+
 def _check_password(password: str, confirm: str, user: User) -> None:
     problems = password_problems(password, user.email, user.name)
     errors = {"password": problems} if problems else {}
@@ -84,8 +90,9 @@ def accept_invitation(session: Session, actor: Actor, token: str, password: str,
         user.password_hash = hash_password(password)
         user.status = "active"
         user.failed_logins, user.locked_until = 0, None
-        audit.record(session, actor, "user.invitation_accepted", "user", user.id, {"status": ["invited", "active"]})
-        events.emit(session, actor, "user.activated", "user", user.id, {"email": user.email})
+        audit.record(session, _as_user(actor, user), "user.invitation_accepted", "user", user.id,
+                     {"status": ["invited", "active"]})
+        events.emit(session, _as_user(actor, user), "user.activated", "user", user.id, {"email": user.email})
     return user
 
 
@@ -106,7 +113,7 @@ def reset_password(session: Session, actor: Actor, token: str, password: str, co
         user.password_hash = hash_password(password)
         user.failed_logins, user.locked_until = 0, None
         end_all_sessions(session, user)
-        audit.record(session, actor, "user.password_reset", "user", user.id, {})
+        audit.record(session, _as_user(actor, user), "user.password_reset", "user", user.id, {})
     return user
 
 

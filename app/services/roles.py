@@ -6,6 +6,7 @@ import re
 import uuid
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import grants_within, is_valid_grant
@@ -118,6 +119,9 @@ def delete_role(session: Session, actor: Actor, role_id: uuid.UUID | str) -> Non
         raise Conflict("Built-in roles cannot be deleted.")
     if member_count(session, role):
         raise Conflict("This role is in use; move its members to another role first.")
-    with transaction(session):
-        audit.record(session, actor, "role.deleted", "role", role.id, {"name": role.name})
-        session.delete(role)
+    try:
+        with transaction(session):
+            audit.record(session, actor, "role.deleted", "role", role.id, {"name": role.name})
+            session.delete(role)
+    except IntegrityError as exc:  # someone was given the role meanwhile
+        raise Conflict("This role is in use; move its members to another role first.") from exc

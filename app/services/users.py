@@ -8,6 +8,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import grants_within, is_valid_grant
@@ -113,13 +114,17 @@ def create_user(session: Session, actor: Actor, email: str, name: str, role_name
         raise Invalid("Check the highlighted fields.", errors)
     assert role is not None
     _check_grantable(actor, role)
-    with transaction(session):
-        user = User(email=email, name=name, role_name=role.name, status="invited", password_hash=None)
-        session.add(user)
-        session.flush()
-        audit.record(session, actor, "user.created", "user", user.id, {"email": email, "name": name, "role": role.name})
-        events.emit(session, actor, "user.created", "user", user.id,
-                    {"email": email, "role": role.name, "invite": True, "actor_id": _sid(actor)})
+    try:
+        with transaction(session):
+            user = User(email=email, name=name, role_name=role.name, status="invited", password_hash=None)
+            session.add(user)
+            session.flush()
+            audit.record(session, actor, "user.created", "user", user.id,
+                         {"email": email, "name": name, "role": role.name})
+            events.emit(session, actor, "user.created", "user", user.id,
+                        {"email": email, "role": role.name, "invite": True, "actor_id": _sid(actor)})
+    except IntegrityError as exc:  # a concurrent invite of the same address won the race
+        raise Invalid("Check the highlighted fields.", {"email": ["A user with this email already exists."]}) from exc
     return user
 
 

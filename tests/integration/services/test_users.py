@@ -171,3 +171,13 @@ def test_resending_an_invitation_needs_an_invited_user(db_session: Session) -> N
     active = make_user(db_session)
     with pytest.raises(Invalid):
         users.resend_invitation(db_session, Actor.system(), active.id)
+
+
+def test_a_duplicate_that_slips_past_the_check_is_still_a_field_error(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(db_session, email="race@example.com")
+    monkeypatch.setattr(users, "_email_taken", lambda *args, **kwargs: False)
+    with pytest.raises(Invalid) as err:
+        users.create_user(db_session, Actor.system(), "Race@example.com", "Racer", "agent")
+    assert err.value.details == {"email": ["A user with this email already exists."]}
