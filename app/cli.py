@@ -28,6 +28,9 @@ def register(app: Flask) -> None:
     from app import deploy_check
 
     deploy_check.register(app)
+    from app.cli_users import users_cli
+
+    app.cli.add_command(users_cli)
 
 
 @click.command("create-admin")

@@ -14,8 +14,12 @@ def is_htmx() -> bool:
 
 
 def is_partial() -> bool:
-    """An htmx request that wants a region, not a whole page (boosted links want pages)."""
-    return is_htmx() and request.headers.get("HX-Boosted") != "true"
+    """An htmx request that wants a region, not a whole page (boosted links and history restores want pages)."""
+    return (
+        is_htmx()
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def render(template: str, block: str | None = None, status: int = 200, **ctx: Any) -> Response:

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from tests.conftest import committed_db, sign_in  # noqa: F401 - shared fixture
+from tests.conftest import Client, committed_db, sign_in  # noqa: F401 - shared fixture
 from tests.factories import make_user
 
 
@@ -64,6 +64,7 @@ def make_client(app: Flask, db_session: Session) -> Callable[..., FlaskClient]:
 
     def factory(role: str = "agent", **fields: Any) -> FlaskClient:
         user = make_user(db_session, role_name=role, **fields)
+        app.test_client_class = Client  # sends the CSRF token, whichever fixture ran first
         client = app.test_client()
         client.user = user  # type: ignore[attr-defined]
         return sign_in(client, user)

@@ -8,3 +8,7 @@ from wtforms.validators import DataRequired, Length
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("users", __name__)
 
-from app.web.users import views  # noqa: E402,F401
+from app.web.users import detail, views  # noqa: E402,F401

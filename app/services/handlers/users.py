@@ -1,0 +1,60 @@
+"""Staff user events: invitation and reset emails, role-change notifications."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from app.models import Notification, OutboxEvent, User
+from app.services import mail
+from app.services.accounts import INVITE_MAX_AGE, RESET_MAX_AGE, make_token
+from app.services.events import subscribe
+
+
+def _link(path: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+@subscribe("user.created")
+@subscribe("user.invitation_resent")
+def send_invitation(session: Session, evt: OutboxEvent) -> None:
+    if evt.type == "user.created" and not evt.data.get("invite"):
+        return
+    user = session.get(User, uuid.UUID(evt.aggregate_id))
+    if user is None or user.status != "invited":
+        return  # deleted, or accepted already: nothing to invite to
+    link = _link(f"/invitations/{make_token(user, 'invite')}")
+    mail.queue_email(user.email, "You are invited to Backoffice", "invitation", user=user, link=link,
+                     days=INVITE_MAX_AGE // 86400)
+
+
+@subscribe("user.password_reset_requested")
+def send_reset_link(session: Session, evt: OutboxEvent) -> None:
+    user = session.get(User, uuid.UUID(evt.aggregate_id))
+    if user is None or user.status != "active":
+        return
+    link = _link(f"/password/reset/{make_token(user, 'reset')}")
+    mail.queue_email(user.email, "Reset your Backoffice password", "password_reset", user=user, link=link,
+                     minutes=RESET_MAX_AGE // 60)
+
+
+@subscribe("user.role_changed")
+def notify_role_changed(session: Session, evt: OutboxEvent) -> None:
+    """One notification per user; its event_id is derived from the event, so redelivery adds none."""
+    role = evt.data.get("role", "")
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "user_id": uuid.UUID(user_id),
+            "kind": "role_changed",
+            "message": f"Your role has been updated to {role}",
+            "link": "/profile",
+            "event_id": uuid.uuid5(evt.id, user_id),
+        }
+        for user_id in evt.data.get("user_ids", [])
+    ]
+    if rows:
+        session.execute(insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))

@@ -1,0 +1,97 @@
+"""One user: the detail page, editing, role, suspension, invitation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+
+from app.auth.permissions import require
+from app.extensions import db
+from app.models import User
+from app.services import users
+from app.services.actor import Actor
+from app.services.errors import Invalid
+from app.services.users_queries import recent_activity, role_names
+from app.web.context import current_actor
+from app.web.htmx import render
+from app.web.users import bp
+from app.web.users.forms import EditUserForm, RoleForm, show_errors
+
+
+def _role_form(user: User) -> RoleForm:
+    form = RoleForm(formdata=None, role=user.role_name)
+    form.role.choices = [(r, r) for r in role_names(db.session)]
+    return form
+
+
+def show_context(user_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
+    user = users.get_user_for(db.session, current_actor(), user_id)
+    return {"user": user, "activity": recent_activity(db.session, user), "role_form": _role_form(user),
+            "error": None, **extra}
+
+
+@bp.get("/users/<uuid:user_id>")
+@require("users:read")
+def show(user_id: uuid.UUID) -> Any:
+    return render("users/show.html", block="user_detail", **show_context(user_id))
+
+
+@bp.get("/users/<uuid:user_id>/edit")
+@require("users:update")
+def edit(user_id: uuid.UUID) -> Any:
+    user = users.get_user_for(db.session, current_actor(), user_id)
+    form = EditUserForm(formdata=None, email=user.email, name=user.name, permissions="\n".join(user.permissions))
+    return render("users/edit.html", user=user, form=form)
+
+
+@bp.post("/users/<uuid:user_id>")
+@require("users:update")
+def update(user_id: uuid.UUID) -> Any:
+    user = users.get_user_for(db.session, current_actor(), user_id)
+    form = EditUserForm(request.form)
+    grants = (form.permissions.data or "").replace(",", "\n").splitlines()
+    try:
+        users.update_user(db.session, current_actor(), user_id, form.email.data or "", form.name.data or "", grants)
+    except Invalid as exc:
+        show_errors(form, exc)
+        return render("users/edit.html", user=user, form=form, status=422)
+    flash("Saved.", "success")
+    return redirect(url_for("users.show", user_id=user_id), code=303)
+
+
+def _act(user_id: uuid.UUID, op: Callable[[Any, Actor, uuid.UUID], Any], done: str) -> Any:
+    """Run one action on the user; success flashes, a refused rule shows on the page (422)."""
+    try:
+        op(db.session, current_actor(), user_id)
+    except Invalid as exc:
+        return render("users/show.html", status=422, **show_context(user_id, error=exc.message))
+    flash(done, "success")
+    return redirect(url_for("users.show", user_id=user_id), code=303)
+
+
+@bp.post("/users/<uuid:user_id>/role")
+@require("users:set_role")
+def set_role(user_id: uuid.UUID) -> Any:
+    role = request.form.get("role", "")
+    return _act(user_id, lambda s, a, i: users.set_role(s, a, i, role), f"Role changed to {role}.")
+
+
+@bp.post("/users/<uuid:user_id>/suspend")
+@require("users:suspend")
+def suspend(user_id: uuid.UUID) -> Any:
+    return _act(user_id, users.suspend_user, "User suspended; their sessions have ended.")
+
+
+@bp.post("/users/<uuid:user_id>/reactivate")
+@require("users:suspend")
+def reactivate(user_id: uuid.UUID) -> Any:
+    return _act(user_id, users.reactivate_user, "User reactivated.")
+
+
+@bp.post("/users/<uuid:user_id>/invitation")
+@require("users:create")
+def resend_invitation(user_id: uuid.UUID) -> Any:
+    return _act(user_id, users.resend_invitation, "A new invitation is on its way.")
