@@ -1,1 +1,3 @@
-"""The resource operations: users, customers, support tickets (modules import their routes)."""
+"""The resource operations; each module registers its routes on the API blueprint when imported."""
+
+from app.api import users  # noqa: F401
