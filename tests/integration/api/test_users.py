@@ -82,3 +82,17 @@ def test_suspending_a_user_ends_their_tokens(api: FlaskClient, make_token: Calla
     resp = api.patch(f"/api/v1/users/{agent.user.id}", json={"status": "suspended"}, headers=admin.headers)
     assert resp.status_code == 200, resp.get_json()
     assert_envelope(api.get("/api/v1/openapi.json", headers=agent.headers), 401)
+
+
+def test_a_retried_invite_with_the_same_key_has_one_effect(
+    api: FlaskClient, make_token: Callable[..., Auth], db_session: Session
+) -> None:
+    headers = {**make_token("admin").headers, "Idempotency-Key": "invite-1"}
+    first = api.post("/api/v1/users", json=NEW, headers=headers)
+    again = api.post("/api/v1/users", json=NEW, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    count = db_session.scalar(select(func.count()).select_from(User).where(User.email == NEW["email"]))
+    assert count == 1
+    other = api.post("/api/v1/users", json={**NEW, "email": "other@example.com"}, headers=headers)
+    assert assert_envelope(other, 422)["code"] == "idempotency_key_reused"
