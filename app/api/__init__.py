@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "API_AUDIENCE": "backoffice-api",
     "API_ACCESS_TTL_SECONDS": 15 * 60,
     "API_REFRESH_TTL_DAYS": 14,
+    "API_REFRESH_IDLE_DAYS": 7,
     "API_RATE_LIMIT": "300 per minute",
     "API_IP_RATE_LIMIT": "600 per minute",
     "API_LOGIN_RATE_LIMIT": "20 per minute",

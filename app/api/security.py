@@ -33,6 +33,7 @@ def token_settings() -> tokens.TokenSettings:
         audience=cfg["API_AUDIENCE"],
         access_ttl=timedelta(seconds=cfg["API_ACCESS_TTL_SECONDS"]),
         refresh_ttl=timedelta(days=cfg["API_REFRESH_TTL_DAYS"]),
+        refresh_idle=timedelta(days=cfg["API_REFRESH_IDLE_DAYS"]),
     )
 
 

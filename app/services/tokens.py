@@ -46,7 +46,8 @@ class TokenSettings:
     issuer: str
     audience: str
     access_ttl: timedelta = timedelta(minutes=15)
-    refresh_ttl: timedelta = timedelta(days=14)
+    refresh_ttl: timedelta = timedelta(days=14)  # absolute: rotation keeps the family's expiry
+    refresh_idle: timedelta = timedelta(days=7)  # a refresh token unused this long is dead
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def _new_refresh(session: Session, user: User, family_id: uuid.UUID, expires_at:
             user_id=user.id,
             session_version=user.session_version,
             expires_at=expires_at,
+            issued_at=utcnow(),
         )
     )
     return raw
@@ -154,6 +156,7 @@ def refresh(session: Session, actor: Actor, raw: str, settings: TokenSettings) -
             RefreshToken.used_at.is_(None),
             RefreshToken.revoked_at.is_(None),
             RefreshToken.expires_at > now,
+            RefreshToken.issued_at > now - settings.refresh_idle,
         )
         .values(used_at=now)
         .returning(RefreshToken.family_id, RefreshToken.user_id, RefreshToken.session_version, RefreshToken.expires_at)

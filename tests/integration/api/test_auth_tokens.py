@@ -11,9 +11,10 @@ from typing import Any
 
 import jwt
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import AuditRecord, RefreshToken
@@ -115,6 +116,11 @@ def _forge_refresh_type(user: Any, settings: tokens.TokenSettings) -> str:
     return jwt.encode(_claims(user, settings, typ="refresh"), settings.secret, algorithm="HS256")
 
 
+def _forge_not_yet_valid(user: Any, settings: tokens.TokenSettings) -> str:
+    later = int(time.time()) + 3600
+    return jwt.encode(_claims(user, settings, nbf=later), settings.secret, algorithm="HS256")
+
+
 def _garbage(user: Any, settings: tokens.TokenSettings) -> str:
     return "not-a-jwt"
 
@@ -122,7 +128,7 @@ def _garbage(user: Any, settings: tokens.TokenSettings) -> str:
 @pytest.mark.parametrize(
     "forge",
     [_forge_none, _forge_hs512, _forge_rs256_header, _forge_bad_signature, _forge_expired, _forge_wrong_audience,
-     _forge_wrong_issuer, _forge_refresh_type, _garbage],
+     _forge_wrong_issuer, _forge_refresh_type, _forge_not_yet_valid, _garbage],
 )
 def test_it_refuses_forged_or_stale_access_tokens(
     api: FlaskClient, app: Flask, db_session: Session, forge: Callable[..., str]
@@ -248,3 +254,33 @@ def test_requests_are_rate_limited_per_token(
 def test_a_large_body_gets_413(api: FlaskClient, app: Flask) -> None:
     resp = api.post("/api/v1/auth/login", data=b"{" + b" " * (300 * 1024) + b"}", content_type="application/json")
     assert_envelope(resp, 413)
+
+
+def test_no_raw_refresh_token_is_stored(api: FlaskClient, db_session: Session) -> None:
+    user = make_user(db_session)
+    raws = [_login(api, user.email).get_json()["refresh_token"] for _ in range(2)]
+    raws.append(_refresh(api, raws[0]).get_json()["refresh_token"])
+    dump = " ".join(str(row) for row in db_session.execute(text("SELECT * FROM refresh_tokens")).all())
+    assert all(raw not in dump for raw in raws)
+    assert all(tokens.digest(raw) in dump for raw in raws)
+
+
+def test_the_family_expires_even_when_refreshed_every_day(api: FlaskClient, db_session: Session) -> None:
+    user = make_user(db_session)
+    with time_machine.travel("2026-01-01 09:00:00+00:00", tick=False) as clock:
+        raw = _login(api, user.email).get_json()["refresh_token"]
+        for _ in range(13):
+            clock.shift(86400)
+            resp = _refresh(api, raw)
+            assert resp.status_code == 200
+            raw = resp.get_json()["refresh_token"]
+        clock.shift(86400 + 60)  # 14 days and a minute after the login
+        assert_envelope(_refresh(api, raw), 401)
+
+
+def test_an_idle_refresh_token_expires(api: FlaskClient, db_session: Session) -> None:
+    user = make_user(db_session)
+    with time_machine.travel("2026-01-01 09:00:00+00:00", tick=False) as clock:
+        raw = _login(api, user.email).get_json()["refresh_token"]
+        clock.shift(7 * 86400 + 60)
+        assert_envelope(_refresh(api, raw), 401)
