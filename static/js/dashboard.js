@@ -1,0 +1,95 @@
+// Dashboard charts (Chart.js, data from data-chart JSON), re-rendered after every htmx swap and on
+// theme change; the refresh interval is remembered in localStorage and kept in the URL.
+(function () {
+  "use strict";
+  var PALETTE = ["#3b82f6", "#10b981", "#f59e0b", "#a855f7", "#ef4444", "#14b8a6"];
+  var KEY = "backoffice-dashboard-refresh";
+  var openPanels = {};
+
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function build(spec) {
+    var text = cssVar("--bs-body-color") || "#212529";
+    var grid = cssVar("--bs-border-color") || "#dee2e6";
+    var datasets = spec.datasets.map(function (d) {
+      var color = d.color === "each" ? spec.labels.map(function (_, i) { return PALETTE[i % PALETTE.length]; })
+        : PALETTE[d.color % PALETTE.length];
+      return { label: d.label, data: d.data, backgroundColor: color, borderColor: color, spanGaps: true,
+               tension: 0.2, pointRadius: spec.labels.length > 40 ? 0 : 2 };
+    });
+    var round = spec.type === "doughnut";
+    var axis = { ticks: { color: text }, grid: { color: grid } };
+    var yAxis = { beginAtZero: true, ticks: { color: text }, grid: { color: grid } };
+    if (spec.percent) { yAxis.max = 100; }
+    return {
+      type: spec.type,
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        indexAxis: spec.horizontal ? "y" : "x",
+        plugins: { legend: { display: round || datasets.length > 1, labels: { color: text } } },
+        scales: round ? {} : { x: axis, y: yAxis }
+      }
+    };
+  }
+
+  function renderCharts(root) {
+    if (!window.Chart || !root || !root.querySelectorAll) return;
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var old = window.Chart.getChart(canvas);
+      if (old) old.destroy();
+      try {
+        new window.Chart(canvas, build(JSON.parse(canvas.getAttribute("data-chart"))));
+      } catch (err) {
+        canvas.setAttribute("data-chart-error", String(err));
+      }
+    });
+  }
+
+  function restorePanels(root) {
+    Object.keys(openPanels).forEach(function (id) {
+      var el = root.querySelector && root.querySelector("#" + id);
+      if (el && openPanels[id]) {
+        el.classList.add("show");
+        var btn = root.querySelector("[data-bs-target='#" + id + "']");
+        if (btn) btn.setAttribute("aria-expanded", "true");
+      }
+    });
+  }
+
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    restorePanels(evt.detail.target);
+    renderCharts(evt.detail.target);
+  });
+  document.addEventListener("shown.bs.collapse", function (evt) { openPanels[evt.target.id] = true; });
+  document.addEventListener("hidden.bs.collapse", function (evt) { delete openPanels[evt.target.id]; });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var params = new URLSearchParams(window.location.search);
+    var saved = localStorage.getItem(KEY);
+    if (!params.has("refresh") && saved !== null) {
+      params.set("refresh", saved);
+      window.location.replace(window.location.pathname + "?" + params.toString());
+      return;
+    }
+    var form = document.getElementById("dash-controls");
+    var refresh = document.getElementById("dash-refresh");
+    var range = document.getElementById("dash-range");
+    if (refresh && form) {
+      refresh.addEventListener("change", function () {
+        localStorage.setItem(KEY, refresh.value);
+        form.requestSubmit();
+      });
+    }
+    if (range && form) {
+      range.addEventListener("change", function () {
+        if (range.value !== "custom") form.requestSubmit();
+      });
+    }
+    renderCharts(document);
+    new MutationObserver(function () { renderCharts(document); })
+      .observe(document.documentElement, { attributes: true, attributeFilter: ["data-bs-theme"] });
+  });
+})();
