@@ -69,7 +69,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var params = new URLSearchParams(window.location.search);
     var saved = localStorage.getItem(KEY);
-    if (!params.has("refresh") && saved !== null) {
+    if (document.getElementById("dash-refresh") && !params.has("refresh") && saved !== null) {
       params.set("refresh", saved);
       window.location.replace(window.location.pathname + "?" + params.toString());
       return;
