@@ -108,6 +108,21 @@ END $$;
 """
 
 
+# TRUNCATE fires no DELETE triggers: empty the rollups with their table.
+TRUNCATE_FUNCTION = """
+CREATE FUNCTION dashboard_truncate_rollups() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'support_tickets' THEN
+        DELETE FROM ticket_daily_stats;
+        DELETE FROM ticket_open_counts;
+    ELSE
+        DELETE FROM revenue_daily;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+
 def _triggers(table: str, function: str) -> None:
     for event, refs in (
         ("INSERT", "NEW TABLE AS new_rows"),
@@ -118,6 +133,10 @@ def _triggers(table: str, function: str) -> None:
             f"CREATE TRIGGER {table}_rollup_{event.lower()} AFTER {event} ON {table} "
             f"REFERENCING {refs} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
         )
+    op.execute(
+        f"CREATE TRIGGER {table}_rollup_truncate AFTER TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION dashboard_truncate_rollups()"
+    )
 
 
 def upgrade():
@@ -146,6 +165,7 @@ def upgrade():
     )
     op.execute(TICKET_FUNCTION)
     op.execute(REVENUE_FUNCTION)
+    op.execute(TRUNCATE_FUNCTION)
     _triggers("support_tickets", "dashboard_ticket_rollup")
     _triggers("invoices", "dashboard_revenue_rollup")
     op.execute(REBUILD_FUNCTION)
@@ -155,11 +175,12 @@ def upgrade():
 
 def downgrade():
     for table in ("support_tickets", "invoices"):
-        for event in ("insert", "update", "delete"):
+        for event in ("insert", "update", "delete", "truncate"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_rollup_{event} ON {table}")
     op.execute("DROP FUNCTION IF EXISTS dashboard_ticket_rollup()")
     op.execute("DROP FUNCTION IF EXISTS dashboard_revenue_rollup()")
     op.execute("DROP FUNCTION IF EXISTS dashboard_rebuild_rollups()")
+    op.execute("DROP FUNCTION IF EXISTS dashboard_truncate_rollups()")
     op.drop_table("revenue_daily")
     op.drop_table("ticket_open_counts")
     op.drop_table("ticket_daily_stats")

@@ -17,12 +17,14 @@
       var color = d.color === "each" ? spec.labels.map(function (_, i) { return PALETTE[i % PALETTE.length]; })
         : PALETTE[d.color % PALETTE.length];
       return { label: d.label, data: d.data, backgroundColor: color, borderColor: color, spanGaps: true,
-               tension: 0.2, pointRadius: spec.labels.length > 40 ? 0 : 2 };
+               tension: 0, maxBarThickness: 28, pointRadius: spec.labels.length > 40 ? 0 : 2 };
     });
     var round = spec.type === "doughnut";
+    var counts = { beginAtZero: true, ticks: { color: text, precision: 0 }, grid: { color: grid } };
     var axis = { ticks: { color: text }, grid: { color: grid } };
-    var yAxis = { beginAtZero: true, ticks: { color: text }, grid: { color: grid } };
-    if (spec.percent) { yAxis.max = 100; }
+    if (spec.percent) { counts.max = 100; }
+    if (spec.money) { counts.ticks.precision = 2; }
+    var scales = spec.horizontal ? { x: counts, y: axis } : { x: axis, y: counts };
     return {
       type: spec.type,
       data: { labels: spec.labels, datasets: datasets },
@@ -30,7 +32,7 @@
         animation: false, responsive: true, maintainAspectRatio: false,
         indexAxis: spec.horizontal ? "y" : "x",
         plugins: { legend: { display: round || datasets.length > 1, labels: { color: text } } },
-        scales: round ? {} : { x: axis, y: yAxis }
+        scales: round ? {} : scales
       }
     };
   }
@@ -48,14 +50,15 @@
     });
   }
 
+  // A refresh re-renders a widget: keep an opened breakdown open. No ids inside widgets, because
+  // htmx would copy the old element's style attribute onto a new one with the same id (CSP).
   function restorePanels(root) {
-    Object.keys(openPanels).forEach(function (id) {
-      var el = root.querySelector && root.querySelector("#" + id);
-      if (el && openPanels[id]) {
-        el.classList.add("show");
-        var btn = root.querySelector("[data-bs-target='#" + id + "']");
-        if (btn) btn.setAttribute("aria-expanded", "true");
-      }
+    Object.keys(openPanels).forEach(function (key) {
+      var el = root.querySelector && root.querySelector(".collapse[data-testid='" + key + "']");
+      if (!el) return;
+      el.classList.add("show");
+      var btn = el.parentNode.querySelector("[data-bs-toggle='collapse']");
+      if (btn) btn.setAttribute("aria-expanded", "true");
     });
   }
 
@@ -63,8 +66,8 @@
     restorePanels(evt.detail.target);
     renderCharts(evt.detail.target);
   });
-  document.addEventListener("shown.bs.collapse", function (evt) { openPanels[evt.target.id] = true; });
-  document.addEventListener("hidden.bs.collapse", function (evt) { delete openPanels[evt.target.id]; });
+  document.addEventListener("shown.bs.collapse", function (evt) { openPanels[evt.target.dataset.testid] = true; });
+  document.addEventListener("hidden.bs.collapse", function (evt) { delete openPanels[evt.target.dataset.testid]; });
 
   document.addEventListener("DOMContentLoaded", function () {
     var params = new URLSearchParams(window.location.search);
