@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.models import Customer, Ticket, User
@@ -23,6 +23,7 @@ from app.models.rollup import NO_ASSIGNEE, RevenueDaily, TicketDailyStats, Ticke
 from app.models.ticket import OPEN_STATUSES, PRIORITIES
 from app.services import dashboard_health, jobs
 from app.services.actor import Actor
+from app.services.uow import transaction
 
 RANGES = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days", "quarter": "This quarter",
           "custom": "Custom"}
@@ -64,7 +65,8 @@ def parse_range(args: Mapping[str, str], today: date) -> DateRange:
         return _preset(key, today)
     fallback = _preset(DEFAULT_RANGE, today)
     if key != "custom":
-        return DateRange(fallback.key, fallback.start, fallback.end, f"Unknown range “{key[:20]}”; showing the last 30 days.")
+        return DateRange(fallback.key, fallback.start, fallback.end,
+                         f"Unknown range “{key[:20]}”; showing the last 30 days.")
     try:
         start, end = date.fromisoformat(args.get("from", "")), date.fromisoformat(args.get("to", ""))
     except ValueError:
@@ -270,8 +272,7 @@ def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict:
     due_ok = (Ticket.resolution_due_at.is_(None)) | (Ticket.resolved_at <= Ticket.resolution_due_at)
     resolved, met = session.execute(
         select(func.count(), func.count().filter(due_ok)).where(
-            Ticket.assignee_id == assignee, Ticket.status.in_(("solved", "closed")),
-            Ticket.resolved_at >= start, Ticket.resolved_at < end)
+            Ticket.assignee_id == assignee, Ticket.resolved_at >= start, Ticket.resolved_at < end)
     ).one()
     return {"open_tickets": open_total(session, assignee), "resolved": resolved, "met": met,
             "sla_percent": round(100 * met / resolved, 1) if resolved else None,
@@ -287,7 +288,5 @@ COMPUTE: dict[str, Callable[..., dict]] = {
 def rebuild_rollups(session: Session, actor: Actor) -> None:
     """Recompute the rollups from the base tables (the triggers keep them exact; this is the safety net)."""
     actor.require("system:manage")
-    from sqlalchemy import text
-
-    session.execute(text("SELECT dashboard_rebuild_rollups()"))
-    session.commit()
+    with transaction(session):
+        session.execute(text("SELECT dashboard_rebuild_rollups()"))

@@ -3,8 +3,8 @@
 Aggregates over 1,000,000 tickets cannot answer in milliseconds from the base
 tables, so statement-level triggers (with transition tables, so one COPY of a
 million rows costs one grouped upsert, not a million) keep three small tables
-exact inside the writing transaction. `flask dashboard rebuild` (and the
-nightly worker job) recomputes them from scratch as a safety net.
+exact inside the writing transaction. A daily worker job
+(workers.jobs.dashboard.rebuild_rollups) recomputes them from scratch as a safety net.
 
 Revision ID: 0002_dashboard
 Revises: 0001
@@ -168,6 +168,9 @@ def upgrade():
     op.execute(TRUNCATE_FUNCTION)
     _triggers("support_tickets", "dashboard_ticket_rollup")
     _triggers("invoices", "dashboard_revenue_rollup")
+    # An agent's own SLA: tickets they resolved in a range, index-only.
+    op.create_index("ix_support_tickets_assignee_resolved", "support_tickets", ["assignee_id", "resolved_at"],
+                    postgresql_include=["resolution_due_at"], postgresql_where=sa.text("resolved_at IS NOT NULL"))
     op.execute(REBUILD_FUNCTION)
     # fill_: the rows that exist already.
     op.execute("SELECT dashboard_rebuild_rollups()")
@@ -181,6 +184,7 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS dashboard_revenue_rollup()")
     op.execute("DROP FUNCTION IF EXISTS dashboard_rebuild_rollups()")
     op.execute("DROP FUNCTION IF EXISTS dashboard_truncate_rollups()")
+    op.drop_index("ix_support_tickets_assignee_resolved", table_name="support_tickets")
     op.drop_table("revenue_daily")
     op.drop_table("ticket_open_counts")
     op.drop_table("ticket_daily_stats")

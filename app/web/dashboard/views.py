@@ -19,7 +19,8 @@ def _context() -> dict[str, Any]:
     """One context for the page and every widget block: the range, the refresh interval, the widgets."""
     actor = current_actor()
     rng = dashboard.parse_range(request.args, datetime.now(UTC).date())
-    refresh = dashboard.parse_refresh(request.args.get("refresh"), current_app.config.get("DASHBOARD_REFRESH_SECONDS", 30))
+    default = current_app.config.get("DASHBOARD_REFRESH_SECONDS", 30)
+    refresh = dashboard.parse_refresh(request.args.get("refresh"), default)
     params = {"range": rng.key, "refresh": refresh}
     if rng.key == "custom":
         params.update({"from": rng.start.isoformat(), "to": rng.end.isoformat()})

@@ -70,7 +70,8 @@ def test_charts_carry_their_data_as_json(admin_client: FlaskClient, db_session: 
     assert spec["labels"] == ["low", "medium", "high", "urgent"] and spec["datasets"][0]["data"] == [0, 0, 0, 1]
 
 
-@pytest.mark.parametrize("query", ["?range=custom&from=2025-03-10&to=2025-03-01", "?range=custom&from=nope&to=2025-01-01",
+@pytest.mark.parametrize("query", ["?range=custom&from=2025-03-10&to=2025-03-01",
+                                   "?range=custom&from=nope&to=2025-01-01",
                                    "?range=forever", "?range=custom&from=2020-01-01&to=2025-01-01"])
 def test_a_bad_range_falls_back_with_a_note(admin_client: FlaskClient, query: str) -> None:
     resp = admin_client.get("/" + query)
