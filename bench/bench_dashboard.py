@@ -87,7 +87,8 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
 def run(base: str, cache: redis.Redis, n: int, query: str) -> list[tuple[str, str, float, float]]:
     opener = _opener()
     _login(opener, base)
-    rows = []
+    # The floor on this machine: an anonymous /health, no session, no query.
+    rows = [("/health (baseline)", "-", *_stats([_time(opener, f"{base}/health") for _ in range(n)]))]
     for widget in WIDGETS:
         url = f"{base}/dashboard/widgets/{widget}?{query}"
         cold = []

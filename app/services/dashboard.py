@@ -178,12 +178,6 @@ def open_total(session: Session, assignee: Any = None) -> int:
     return int(session.scalar(query) or 0)
 
 
-def _new_users(session: Session, rng: DateRange) -> int:
-    start, end = _bounds(rng)
-    return session.scalar(select(func.count()).select_from(User)
-                          .where(User.created_at >= start, User.created_at < end)) or 0
-
-
 def _bounds(rng: DateRange) -> tuple[datetime, datetime]:
     from datetime import UTC
 
@@ -191,19 +185,35 @@ def _bounds(rng: DateRange) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=rng.days)
 
 
-def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
+def _card_numbers(session: Session, rng: DateRange) -> Any:
+    """Every number of the cards for the range and the previous one, in one round trip."""
     prev = rng.previous()
-    now_days, prev_days = _daily(session, rng).values(), _daily(session, prev).values()
-    net = sum(o - r for o, r, _s in now_days)
-    revenue, prev_revenue = revenue_total(session, rng), revenue_total(session, prev)
-    users = session.scalar(select(func.count()).select_from(User).where(User.status != "suspended")) or 0
-    new_users, prev_new = _new_users(session, rng), _new_users(session, prev)
+    (start, end), (prev_start, _) = _bounds(rng), _bounds(prev)
+    day, rev = TicketDailyStats.day, RevenueDaily.day
+
+    def one(expr: Any, *where: Any) -> Any:
+        return select(func.coalesce(expr, 0)).where(*where).scalar_subquery()
+
+    net = func.sum(TicketDailyStats.opened - TicketDailyStats.resolved)
+    return session.execute(select(
+        one(func.count(), User.status != "suspended").label("users"),
+        one(func.count(), User.created_at >= start, User.created_at < end).label("new_users"),
+        one(func.count(), User.created_at >= prev_start, User.created_at < start).label("new_users_prev"),
+        one(net, day.between(rng.start, rng.end)).label("net"),
+        one(net, day.between(prev.start, prev.end)).label("net_prev"),
+        one(func.sum(RevenueDaily.amount), rev.between(rng.start, rng.end)).label("revenue"),
+        one(func.sum(RevenueDaily.amount), rev.between(prev.start, prev.end)).label("revenue_prev"),
+        one(func.sum(TicketOpenCount.open_count)).label("open"),
+    )).one()
+
+
+def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
+    n = _card_numbers(session, rng)
     return {
-        "total_users": users, "new_users": new_users, "new_users_prev": prev_new,
-        "open_tickets": open_total(session), "open_net": net,
-        "open_net_prev": sum(o - r for o, r, _s in prev_days),
-        "revenue": revenue, "revenue_prev": prev_revenue,
-        "revenue_change": _pct_change(float(revenue), float(prev_revenue)),
+        "total_users": n.users, "new_users": n.new_users, "new_users_prev": n.new_users_prev,
+        "open_tickets": int(n.open), "open_net": int(n.net), "open_net_prev": int(n.net_prev),
+        "revenue": f"{n.revenue:.2f}", "revenue_prev": f"{n.revenue_prev:.2f}",
+        "revenue_change": _pct_change(float(n.revenue), float(n.revenue_prev)),
         "health": dashboard_health.check(session),
     }
 

@@ -51,7 +51,10 @@ def _workers(session: Session) -> tuple[bool, str]:
 
 
 def _backlog(session: Session) -> tuple[bool, str]:
-    waiting = sum(Queue(name, connection=jobs.connection()).count for name in QUEUES)
+    pipe = jobs.connection().pipeline(transaction=False)
+    for name in QUEUES:
+        pipe.llen(Queue(name, connection=jobs.connection()).key)
+    waiting = sum(pipe.execute())
     return waiting < BACKLOG_LIMIT, f"{waiting} jobs waiting"
 
 
