@@ -97,19 +97,19 @@ def widgets_for(actor: Actor) -> tuple[str, ...]:
 # --- cache --------------------------------------------------------------------------------
 
 
-def _cache_key(kind: str, widget: str, scope: str, rng: DateRange) -> str:
-    return f"dash:{kind}:{widget}:{scope}:{rng.start}:{rng.end}"
+def _cache_key(widget: str, scope: str, rng: DateRange) -> str:
+    return f"dash:v1:{widget}:{scope}:{rng.start}:{rng.end}"
 
 
 def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Callable[[], dict]) -> dict:
     """A value computed within max_age seconds (shared by everyone), else computed now.
 
     Entries carry their own time, so a viewer refreshing every 2 s never sees a value older than
-    2 s even though someone refreshing every minute stored it. The last good value is kept a day
-    for the stale marker.
+    2 s even though someone refreshing every minute stored it. The entry is kept a day: it is
+    also the last good value behind the stale marker.
     """
     redis = jobs.connection()
-    key = _cache_key("v1", widget, scope, rng)
+    key = _cache_key(widget, scope, rng)
     try:
         raw = redis.get(key)
         if raw:
@@ -121,7 +121,7 @@ def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Cal
     data = compute()
     entry = json.dumps({"at": time.time(), "data": data}, default=str)
     try:
-        redis.pipeline().setex(key, 300, entry).setex(_cache_key("last", widget, scope, rng), 86400, entry).execute()
+        redis.setex(key, 86400, entry)
     except (RedisError, OSError):
         pass
     return data
@@ -130,7 +130,7 @@ def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Cal
 def last_good(widget: str, scope: str, rng: DateRange) -> dict | None:
     """The last value that rendered, with its time, for the stale marker; None if there is none."""
     try:
-        raw = jobs.connection().get(_cache_key("last", widget, scope, rng))
+        raw = jobs.connection().get(_cache_key(widget, scope, rng))
     except (RedisError, OSError):
         return None
     return json.loads(raw) if raw else None
