@@ -127,7 +127,18 @@ def test_an_agent_sees_only_their_queue(db_session: Session, seeded: dict) -> No
         dashboard.widget_data(db_session, actor, "revenue", RANGE, 10)
 
 
-def test_a_rebuild_gives_the_same_rollups(db_session: Session, seeded: dict) -> None:
+def test_the_rebuild_job_gives_the_same_rollups(db_session: Session, seeded: dict) -> None:
+    from workers.jobs.dashboard import rebuild_rollups
+
     before = dashboard.opened_solved(db_session, RANGE), dashboard.backlog(db_session, RANGE)
-    db_session.execute(text("SELECT dashboard_rebuild_rollups()"))
+    db_session.execute(text("DELETE FROM ticket_open_counts"))
+    assert dashboard.backlog(db_session, RANGE) != before[1]
+    rebuild_rollups()
     assert (dashboard.opened_solved(db_session, RANGE), dashboard.backlog(db_session, RANGE)) == before
+
+
+def test_only_the_system_may_rebuild(db_session: Session) -> None:
+    from app.services.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        dashboard.rebuild_rollups(db_session, Actor(id=None, label="x", grants=frozenset({"dashboard:read"})))
