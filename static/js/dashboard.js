@@ -37,10 +37,13 @@
     };
   }
 
-  function renderCharts(root) {
-    if (!window.Chart || !root || !root.querySelectorAll) return;
-    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+  // Draw every chart canvas that has no chart yet (swapped-in canvases are new elements);
+  // `redraw` redraws all of them, e.g. after a theme change.
+  function renderCharts(redraw) {
+    if (!window.Chart) return;
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var old = window.Chart.getChart(canvas);
+      if (old && !redraw) return;
       if (old) old.destroy();
       try {
         new window.Chart(canvas, build(JSON.parse(canvas.getAttribute("data-chart"))));
@@ -52,9 +55,9 @@
 
   // A refresh re-renders a widget: keep an opened breakdown open. No ids inside widgets, because
   // htmx would copy the old element's style attribute onto a new one with the same id (CSP).
-  function restorePanels(root) {
+  function restorePanels() {
     Object.keys(openPanels).forEach(function (key) {
-      var el = root.querySelector && root.querySelector(".collapse[data-testid='" + key + "']");
+      var el = document.querySelector(".collapse[data-testid='" + key + "']");
       if (!el) return;
       el.classList.add("show");
       var btn = el.parentNode.querySelector("[data-bs-toggle='collapse']");
@@ -62,9 +65,19 @@
     });
   }
 
-  document.addEventListener("htmx:afterSwap", function (evt) {
-    restorePanels(evt.detail.target);
-    renderCharts(evt.detail.target);
+  // A swapped-out canvas must let go of its chart, or a day of refreshes piles them up.
+  document.addEventListener("htmx:beforeCleanupElement", function (evt) {
+    var el = evt.target;
+    if (window.Chart && el.tagName === "CANVAS") {
+      var chart = window.Chart.getChart(el);
+      if (chart) chart.destroy();
+    }
+  });
+
+  // afterSettle, not afterSwap: for an outerHTML swap afterSwap's target is the removed element.
+  document.addEventListener("htmx:afterSettle", function () {
+    restorePanels();
+    renderCharts(false);
   });
   document.addEventListener("shown.bs.collapse", function (evt) { openPanels[evt.target.dataset.testid] = true; });
   document.addEventListener("hidden.bs.collapse", function (evt) { delete openPanels[evt.target.dataset.testid]; });
@@ -91,8 +104,8 @@
         if (range.value !== "custom") form.requestSubmit();
       });
     }
-    renderCharts(document);
-    new MutationObserver(function () { renderCharts(document); })
+    renderCharts(false);
+    new MutationObserver(function () { renderCharts(true); })
       .observe(document.documentElement, { attributes: true, attributeFilter: ["data-bs-theme"] });
   });
 })();

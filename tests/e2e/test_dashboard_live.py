@@ -57,6 +57,7 @@ def test_open_tickets_go_up_without_a_reload(
     expect(page.get_by_test_id("recent-tickets")).to_contain_text("Opened in another tab", timeout=6000)
     assert page.evaluate("window.__notReloaded === true")
     assert page.locator("canvas[data-chart]").count() == 5
+    assert page.evaluate("Object.keys(Chart.instances).length") == 5  # refreshed charts were let go
     assert page.evaluate("document.querySelectorAll('canvas[data-chart-error]').length") == 0
     page.get_by_test_id("health-details").click()
     expect(page.get_by_test_id("health-breakdown")).to_be_visible()
