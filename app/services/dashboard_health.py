@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue, Worker
-from sqlalchemy import func, select, text
+from rq.utils import utcparse
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -33,55 +33,51 @@ ERROR_WINDOW_MINUTES = 15
 ERROR_SHARE_LIMIT = 0.01
 
 
-def _database(session: Session) -> tuple[bool, str]:
-    session.execute(text("SELECT 1"))
-    return True, "answering"
-
-
-def _redis(session: Session) -> tuple[bool, str]:
-    jobs.connection().ping()
-    return True, "answering"
-
-
-def _workers(session: Session) -> tuple[bool, str]:
-    now = time.time()
-    alive = [w for w in Worker.all(connection=jobs.connection())
-             if w.last_heartbeat and now - w.last_heartbeat.timestamp() < HEARTBEAT_SECONDS]
-    return bool(alive), f"{len(alive)} alive"
-
-
-def _backlog(session: Session) -> tuple[bool, str]:
-    pipe = jobs.connection().pipeline(transaction=False)
+def _redis_state() -> dict:
+    """Everything the checks need from Redis in one pipeline (two when workers are registered)."""
+    redis = jobs.connection()
+    pipe = redis.pipeline(transaction=False)
+    pipe.ping()
+    pipe.smembers(Worker.redis_workers_keys)
     for name in QUEUES:
-        pipe.llen(Queue(name, connection=jobs.connection()).key)
-    waiting = sum(pipe.execute())
-    return waiting < BACKLOG_LIMIT, f"{waiting} jobs waiting"
+        pipe.llen(Queue(name, connection=redis).key)
+    for m in minute_keys():
+        pipe.hmget(f"http:minute:{m}", "all", "5xx")
+    res = pipe.execute()
+    workers, lengths, minutes = res[1], res[2:2 + len(QUEUES)], res[2 + len(QUEUES):]
+    beats = []
+    if workers:
+        pipe = redis.pipeline(transaction=False)
+        for key in workers:
+            pipe.hget(key, "last_heartbeat")
+        beats = [utcparse(b.decode()) for b in pipe.execute() if b]
+    now = utcnow()
+    return {"alive": sum(1 for b in beats if (now - b.replace(tzinfo=UTC)).total_seconds() < HEARTBEAT_SECONDS),
+            "waiting": sum(lengths), "requests": sum(int(a or 0) for a, _e in minutes),
+            "errors": sum(int(e or 0) for _a, e in minutes)}
 
 
-def _outbox(session: Session) -> tuple[bool, str]:
-    oldest = session.scalar(select(func.min(OutboxEvent.occurred_at)).where(OutboxEvent.processed_at.is_(None)))
+def _database(session: Session) -> datetime | None:
+    """The oldest unprocessed outbox event (ix_outbox_pending); answering at all proves the database."""
+    return session.scalar(select(func.min(OutboxEvent.occurred_at)).where(OutboxEvent.processed_at.is_(None)))
+
+
+def _outbox(oldest: datetime | None) -> tuple[bool, str]:
     if oldest is None:
         return True, "nothing waiting"
     lag = utcnow() - oldest
     return lag < OUTBOX_LAG, f"oldest waits {int(lag.total_seconds())} s"
 
 
-def _errors(session: Session) -> tuple[bool, str]:
-    total, errors = error_counts()
-    if not total:
+def _errors(requests: int, errors: int) -> tuple[bool, str]:
+    if not requests:
         return True, "no requests"
-    share = errors / total
-    return share < ERROR_SHARE_LIMIT, f"{errors} of {total} responses ({100 * share:.1f} %)"
+    share = errors / requests
+    return share < ERROR_SHARE_LIMIT, f"{errors} of {requests} responses ({100 * share:.1f} %)"
 
 
-CHECKS: tuple[tuple[str, str, Callable[[Session], tuple[bool, str]]], ...] = (
-    ("database", "Database", _database),
-    ("redis", "Redis", _redis),
-    ("workers", "Workers", _workers),
-    ("queues", "Queue backlog", _backlog),
-    ("outbox", "Outbox lag", _outbox),
-    ("errors", "5xx share, 15 min", _errors),
-)
+LABELS = {"database": "Database", "redis": "Redis", "workers": "Workers", "queues": "Queue backlog",
+          "outbox": "Outbox lag", "errors": "5xx share, 15 min"}
 
 
 def minute_keys(now: float | None = None) -> list[str]:
@@ -91,24 +87,33 @@ def minute_keys(now: float | None = None) -> list[str]:
 
 def error_counts() -> tuple[int, int]:
     """(responses, 5xx responses) over the last 15 minutes, from per-minute Redis counters."""
-    pipe = jobs.connection().pipeline()
-    for m in minute_keys():
-        pipe.hmget(f"http:minute:{m}", "all", "5xx")
-    rows = pipe.execute()
-    return sum(int(a or 0) for a, _e in rows), sum(int(e or 0) for _a, e in rows)
+    state = _redis_state()
+    return state["requests"], state["errors"]
+
+
+def _results(session: Session) -> dict[str, tuple[bool, str]]:
+    results: dict[str, tuple[bool, str]] = {}
+    try:
+        oldest = _database(session)
+        results["database"], results["outbox"] = (True, "answering"), _outbox(oldest)
+    except SQLAlchemyError as exc:
+        session.rollback()
+        results["database"] = results["outbox"] = (False, f"error: {type(exc).__name__}")
+    try:
+        r = _redis_state()
+        results["redis"] = (True, "answering")
+        results["workers"] = (r["alive"] > 0, f"{r['alive']} alive")
+        results["queues"] = (r["waiting"] < BACKLOG_LIMIT, f"{r['waiting']} jobs waiting")
+        results["errors"] = _errors(r["requests"], r["errors"])
+    except (RedisError, OSError) as exc:
+        for key in ("redis", "workers", "queues", "errors"):
+            results[key] = (False, f"error: {type(exc).__name__}")
+    return results
 
 
 def check(session: Session) -> dict:
-    """Every check, then the percentage that passed; a check that raises counts as failed."""
-    results = []
-    for key, label, fn in CHECKS:
-        try:
-            ok, detail = fn(session)
-        except (SQLAlchemyError, RedisError, OSError) as exc:
-            if isinstance(exc, SQLAlchemyError):
-                session.rollback()
-            ok, detail = False, f"error: {type(exc).__name__}"
-        results.append({"key": key, "label": label, "ok": ok, "detail": detail})
-    passed = sum(r["ok"] for r in results)
-    return {"percent": round(100 * passed / len(results)), "passed": passed, "total": len(results),
-            "checks": results}
+    """Every check, then the percentage that passed; a check that cannot run counts as failed."""
+    results = _results(session)
+    checks = [{"key": k, "label": label, "ok": results[k][0], "detail": results[k][1]} for k, label in LABELS.items()]
+    passed = sum(c["ok"] for c in checks)
+    return {"percent": round(100 * passed / len(checks)), "passed": passed, "total": len(checks), "checks": checks}

@@ -37,3 +37,18 @@ def test_without_workers_or_with_a_stuck_outbox_health_drops(db_session: Session
     db_session.flush()
     health = dashboard_health.check(db_session)
     assert health["percent"] == 67 and not _checks(db_session)["outbox"]
+
+
+def test_a_worker_with_a_fresh_heartbeat_passes_the_workers_check(db_session: Session) -> None:
+    from rq import Worker
+
+    from app.services import jobs
+
+    worker = Worker(["default"], connection=jobs.connection(), name="health-probe")
+    worker.register_birth()
+    worker.heartbeat()
+    try:
+        health = dashboard_health.check(db_session)
+        assert health["percent"] == 100 and _checks(db_session)["workers"]
+    finally:
+        worker.register_death()
