@@ -5,10 +5,12 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from workers.jobs.events import relay_outbox
+from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
 PERIODIC = [
     (relay_outbox, "default", 60),
+    (mark_sla_breaches, "default", 60),
 ]
 
 

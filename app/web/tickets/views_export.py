@@ -1,0 +1,41 @@
+"""Export the current ticket view as CSV: start, poll progress, download."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import request, send_file
+
+from app.auth.permissions import require
+from app.extensions import db
+from app.services import tickets_export
+from app.web.context import current_actor
+from app.web.htmx import render
+from app.web.tickets import bp
+from app.web.tickets.views import list_filter
+
+TEMPLATE = "tickets/export.html"
+
+
+@bp.post("/tickets/export")
+@require("tickets:export")
+def export() -> Any:
+    _, tf = list_filter(dict(parse_qsl(request.form.get("query", ""))[:50]))
+    status = tickets_export.start_export(db.session, current_actor(), tf)
+    return render(TEMPLATE, block="export_status", status=202, export=status)
+
+
+@bp.get("/tickets/exports/<export_id>")
+@require("tickets:export")
+def export_progress(export_id: str) -> Any:
+    export = tickets_export.export_status(current_actor(), export_id)
+    # 286 tells htmx to stop polling: the job is done.
+    return render(TEMPLATE, block="export_status", status=286 if export.finished else 200, export=export)
+
+
+@bp.get("/tickets/exports/<export_id>/download")
+@require("tickets:export")
+def export_download(export_id: str) -> Any:
+    path = tickets_export.export_file(current_actor(), export_id)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="tickets.csv")
