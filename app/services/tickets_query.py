@@ -133,7 +133,7 @@ def estimate(session: Session, tf: TicketFilter, exact_below: int = 1000) -> int
     conds, _ = tf.conditions()
     stmt: Select[Any] = select(Ticket.id).where(*conds)
     conn = session.connection()
-    compiled = stmt.compile(conn)
+    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
     plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params).scalar_one()
     plan = json.loads(plan) if isinstance(plan, str) else plan
     rows = int(plan[0]["Plan"]["Plan Rows"])

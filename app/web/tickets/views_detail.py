@@ -71,9 +71,8 @@ def update_fields(ticket_id: str) -> Any:
     try:
         tickets.update_ticket(db.session, current_actor(), ticket_id, version, changes)
     except (Conflict, Invalid) as exc:
-        db.session.rollback()
         extra = {"conflict": {"message": exc.message, "attempt": changes}} if isinstance(exc, Conflict) \
-            else {"error": exc.message}
+            else {"error": " ".join(m for ms in exc.details.values() for m in ms) or exc.message}
         ctx = detail_context(ticket_id, **extra)
         return render_regions(TEMPLATE, ["ticket_fields"], status=exc.status, **ctx) if is_htmx() \
             else render(TEMPLATE, status=exc.status, **ctx)
