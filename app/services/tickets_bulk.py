@@ -110,8 +110,8 @@ def bulk_update(session: Session, actor: Actor, action: str, value: str, ids: li
     actor.require("tickets:assign" if action == "assignee" else "tickets:update")
     new = _check(session, action, value)
     field = FIELD[action]
+    targets, capped = _target_ids(session, ids, tf)
     with transaction(session):
-        targets, capped = _target_ids(session, ids, tf)
         col = getattr(Ticket, field)
         rows = session.execute(
             select(Ticket.id, col, Ticket.version).where(Ticket.id.in_(targets))

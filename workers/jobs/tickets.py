@@ -26,7 +26,4 @@ def export_tickets(export_id: str, owner_id: str, filters: dict[str, str], q: st
             job.meta["done"] = done
             job.save_meta()
 
-    try:
-        return tickets_export.write_csv(db.session, export_id, tf, progress)
-    finally:
-        db.session.rollback()
+    return tickets_export.write_csv(db.session, export_id, tf, progress)
