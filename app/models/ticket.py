@@ -20,9 +20,10 @@ class Ticket(UUIDPk, Timestamps, Base):
     __tablename__ = "support_tickets"
     __table_args__ = (
         Index("ix_support_tickets_updated_at_id", "updated_at", "id"),
-        Index("ix_support_tickets_status_priority_updated", "status", "priority", "updated_at"),
-        Index("ix_support_tickets_assignee_status_updated", "assignee_id", "status", "updated_at"),
-        Index("ix_support_tickets_customer_id_updated", "customer_id", "updated_at"),
+        # Ending in id (migration 0002_tickets): list pages order by (updated_at, id).
+        Index("ix_support_tickets_status_priority_updated", "status", "priority", "updated_at", "id"),
+        Index("ix_support_tickets_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
+        Index("ix_support_tickets_customer_id_updated", "customer_id", "updated_at", "id"),
         Index("ix_support_tickets_created_at", "created_at"),
         Index("ix_support_tickets_tags", "tags", postgresql_using="gin"),
         Index("ix_support_tickets_search", "search_vector", postgresql_using="gin"),

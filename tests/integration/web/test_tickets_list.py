@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from tests.factories import make_customer, make_ticket, make_user
 
 
-
 @pytest.fixture(autouse=True)
 def _csrf_sending_clients(client: FlaskClient) -> None:
     """Signed-in clients send the CSRF header like htmx does (the `client` fixture sets the class)."""
