@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.permissions import has_permission
@@ -186,21 +187,23 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
     return TicketDetail(ticket, customer, assignee, [(c, n) for c, n in comments], list(others), list(timeline))
 
 
-def agents(session: Session, q: str = "", limit: int = 10) -> list[User]:
-    """Active users who can work tickets, matching `q` by name or email (the assignee typeahead)."""
-    stmt = select(User).join(Role, Role.name == User.role_name).where(User.status == "active")
+WORK_GRANTS = ["*", "tickets:*", "tickets:assign", "tickets:update"]
+
+
+def agents(session: Session, q: str = "", limit: int = 10) -> list[Any]:
+    """Active users who can work tickets (by role or by their own grants), matching `q` by name or
+    email: the assignee typeahead and pickers. Rows of (id, name, email)."""
+    roles = [r.name for r in session.execute(select(Role.name, Role.permissions))
+             if has_permission(r.permissions, "tickets:assign") or has_permission(r.permissions, "tickets:update")]
+    stmt = select(User.id, User.name, User.email).where(
+        User.status == "active",
+        User.role_name.in_(roles) | User.permissions.op("?|")(array(WORK_GRANTS)),
+    )
     q = (q or "").strip()[:100]
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(User.name.ilike(like) | User.email.ilike(like))
-    found = []
-    for user in session.scalars(stmt.order_by(User.name).limit(200)):
-        grants = [*user.role.permissions, *user.permissions]
-        if has_permission(grants, "tickets:assign") or has_permission(grants, "tickets:update"):
-            found.append(user)
-        if len(found) >= limit:
-            break
-    return found
+    return list(session.execute(stmt.order_by(User.name).limit(limit)))
 
 
 def customers_for_picker(session: Session, q: str = "", limit: int = 20) -> list[Customer]:

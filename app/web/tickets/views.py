@@ -34,7 +34,7 @@ def list_context(args: Mapping[str, str]) -> dict[str, Any]:
     params.notes.extend(notes)
     page = listing.page_of(rows, params, tickets_query.estimate(db.session, tf))
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
-            "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db.session, limit=50),
+            "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db.session, limit=30),
             "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP}
 
 
