@@ -206,12 +206,17 @@ def agents(session: Session, q: str = "", limit: int = 10) -> list[Any]:
     return list(session.execute(stmt.order_by(User.name).limit(limit)))
 
 
-def customers_for_picker(session: Session, q: str = "", limit: int = 20) -> list[Customer]:
-    stmt = select(Customer).where(Customer.status == "active")
-    q = (q or "").strip()[:100]
+def customers_for_picker(session: Session, q: str = "", limit: int = 20, keep: str = "") -> list[Any]:
+    """Active customers whose company name starts with `q` (plus the one already chosen)."""
+    stmt = select(Customer.id, Customer.company_name).where(Customer.status == "active")
+    q = (q or "").strip()[:100].lower().replace("%", "").replace("_", "")
     if q:
-        stmt = stmt.where(func.lower(Customer.company_name).startswith(q.lower().replace("%", "")))
-    return list(session.scalars(stmt.order_by(func.lower(Customer.company_name)).limit(limit)))
+        stmt = stmt.where(func.lower(Customer.company_name).startswith(q))
+    found = list(session.execute(stmt.order_by(func.lower(Customer.company_name)).limit(limit)))
+    kid = parse_uuid(keep)
+    if kid and all(c.id != kid for c in found):
+        found += list(session.execute(select(Customer.id, Customer.company_name).where(Customer.id == kid)))
+    return found
 
 
 def user_names(session: Session, ids: list[str]) -> dict[str, str]:

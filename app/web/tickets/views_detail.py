@@ -39,9 +39,10 @@ def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @require("tickets:create")
 def new() -> Any:
-    form = NewTicketForm()
+    form = NewTicketForm(customer_id=request.args.get("customer", ""))
+    chosen = form.customer_id.data or ""
     form.customer_id.choices = [("", "Choose a customer…")] + [
-        (str(c.id), c.company_name) for c in tickets_query.customers_for_picker(db.session, limit=200)]
+        (str(c.id), c.company_name) for c in tickets_query.customers_for_picker(db.session, limit=100, keep=chosen)]
     if form.validate_on_submit():
         try:
             ticket = tickets.create_ticket(db.session, current_actor(), form.customer_id.data, form.title.data,
@@ -118,3 +119,10 @@ def assignees(ticket_id: str) -> Any:
     ticket = tickets.get_ticket_for(db.session, current_actor(), ticket_id)
     found = tickets_query.agents(db.session, request.args.get("q", ""))
     return render(TEMPLATE, block="assignee_results", t=ticket, agents=found, version=ticket.version)
+
+
+@bp.get("/tickets/new/customers")
+@require("tickets:create")
+def customer_options() -> Any:
+    found = tickets_query.customers_for_picker(db.session, request.args.get("customer_q", ""), limit=100)
+    return render("tickets/new.html", block="customer_options", customers=found, form=None)

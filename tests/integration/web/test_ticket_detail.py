@@ -186,3 +186,17 @@ def test_priority_change_recomputes_sla(db_session: Session) -> None:
     tickets.update_ticket(db_session, actor, ticket.id, 1, {"priority": "urgent"})
     assert ticket.resolution_due_at < low_due
     assert (ticket.resolution_due_at - ticket.created_at).total_seconds() == 480 * 60
+
+
+def test_the_customer_picker_searches_and_preselects(agent_client: FlaskClient, db_session: Session) -> None:
+    wanted = make_customer(db_session, company_name="Zebra Logistics")
+    make_customer(db_session, company_name="Aardvark Ltd")
+    options = agent_client.get("/tickets/new/customers?customer_q=zeb", headers=HX).get_data(as_text=True)
+    assert "Zebra Logistics" in options and "Aardvark" not in options and "<html" not in options
+    page = agent_client.get(f"/tickets/new?customer={wanted.id}").get_data(as_text=True)
+    assert f'<option selected value="{wanted.id}">' in page or f'value="{wanted.id}" selected' in page
+    assert agent_client.get("/tickets/new?customer=garbage").status_code == 200
+
+
+def test_viewers_cannot_search_customers_for_a_new_ticket(viewer_client: FlaskClient) -> None:
+    assert viewer_client.get("/tickets/new/customers?customer_q=a").status_code == 403
