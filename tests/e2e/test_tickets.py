@@ -38,7 +38,7 @@ def test_an_agent_works_a_ticket_from_creation_to_solved(
     login(page, live_server, agent.email)
     page.get_by_test_id("nav-tickets").click()
     page.get_by_test_id("new-ticket-btn").click()
-    page.get_by_label("Customer").select_option(label="Umbrella Corp")
+    page.get_by_label("Customer", exact=True).select_option(label="Umbrella Corp")
     page.get_by_label("Title").fill("Cannot export invoices")
     page.get_by_label("Description").fill("The export button does nothing.")
     page.get_by_label("Priority").select_option("high")
