@@ -61,8 +61,13 @@ def normalise_tags(raw: list[str] | str) -> list[str]:
     return tags
 
 
+def _text(value: str | None) -> str:
+    """Form text as PostgreSQL can store it (no NUL characters)."""
+    return (value or "").replace("\x00", "")
+
+
 def _check_title(title: str) -> str:
-    title = (title or "").strip()
+    title = _text(title).strip()
     if not title:
         raise Invalid("Check the form.", {"title": ["A title is required."]})
     if len(title) > TITLE_MAX:
@@ -97,7 +102,8 @@ def create_ticket(session: Session, actor: Actor, customer_id: object, title: st
         errors["customer_id"] = ["Choose a customer."]
     if priority not in PRIORITIES:
         errors["priority"] = ["Choose a priority."]
-    if len(description or "") > BODY_MAX:
+    description = _text(description)
+    if len(description) > BODY_MAX:
         errors["description"] = [f"The description is limited to {BODY_MAX:,} characters."]
     try:
         title = _check_title(title)
@@ -112,7 +118,7 @@ def create_ticket(session: Session, actor: Actor, customer_id: object, title: st
     now = utcnow()
     first_due, res_due = sla.due_times(session, priority, customer.subscription_tier, now)
     with transaction(session):
-        ticket = Ticket(customer_id=customer.id, title=title, description=description or "", priority=priority,
+        ticket = Ticket(customer_id=customer.id, title=title, description=description, priority=priority,
                         tags=tag_list, assignee_id=assignee, created_at=now, updated_at=now,
                         first_response_due_at=first_due, resolution_due_at=res_due)
         session.add(ticket)
@@ -258,7 +264,7 @@ def _emit_changes(session: Session, actor: Actor, ticket: Ticket, before: dict[s
 def add_comment(session: Session, actor: Actor, ticket_id: object, body: str, internal: bool) -> TicketComment:
     """A public reply (emailed to the customer) or an internal note (staff only)."""
     ticket = get_ticket_for(session, actor, ticket_id, "comment")
-    body = (body or "").strip()
+    body = _text(body).strip()
     if not body:
         raise Invalid("Write something first.", {"body": ["The message is empty."]})
     if len(body) > BODY_MAX:

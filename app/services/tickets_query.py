@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -37,6 +37,11 @@ class TicketFilter:
     q: str = ""
     me: uuid.UUID | None = None
 
+    def __post_init__(self) -> None:
+        # PostgreSQL text cannot hold NUL: drop it from anything typed into the URL.
+        self.filters = {k: v.replace("\x00", "") for k, v in self.filters.items()}
+        self.q = self.q.replace("\x00", "").strip()
+
     def conditions(self, now: datetime | None = None) -> tuple[list[ColumnElement[bool]], list[str]]:
         """WHERE conditions, plus notes about values that were ignored."""
         f, conds, notes = self.filters, [], []
@@ -59,11 +64,11 @@ class TicketFilter:
         if f.get("tag"):
             conds.append(Ticket.tags.contains([f["tag"].lower()[:50]]))
         if f.get("created_from"):
-            start = datetime.combine(date.fromisoformat(f["created_from"]), time.min).astimezone()
-            conds.append(Ticket.created_at >= start)
+            conds.append(Ticket.created_at >= datetime.combine(date.fromisoformat(f["created_from"]), time.min, UTC))
         if f.get("created_to"):
-            end = datetime.combine(date.fromisoformat(f["created_to"]), time.min).astimezone() + timedelta(days=1)
-            conds.append(Ticket.created_at < end)
+            last = date.fromisoformat(f["created_to"])
+            if last < date.max:
+                conds.append(Ticket.created_at < datetime.combine(last + timedelta(days=1), time.min, UTC))
         if self.q:
             conds.append(backend().ticket_condition(self.q))
         return conds, notes

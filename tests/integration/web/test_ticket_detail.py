@@ -200,3 +200,38 @@ def test_the_customer_picker_searches_and_preselects(agent_client: FlaskClient, 
 
 def test_viewers_cannot_search_customers_for_a_new_ticket(viewer_client: FlaskClient) -> None:
     assert viewer_client.get("/tickets/new/customers?customer_q=a").status_code == 403
+
+
+def test_nul_characters_are_not_a_500(agent_client: FlaskClient, db_session: Session) -> None:
+    customer = make_customer(db_session)
+    ticket = make_ticket(db_session, customer_id=customer.id)
+    resp = agent_client.post(f"/tickets/{ticket.id}/comments", data={"body": "a\x00b", "kind": "note"})
+    assert resp.status_code == 303
+    created = agent_client.post("/tickets/new", data={"customer_id": str(customer.id), "title": "x\x00y",
+                                                      "description": "\x00", "priority": "low"})
+    assert created.status_code == 303
+    bad_tags = agent_client.post(f"/tickets/{ticket.id}/fields", data={"tags": "ok \x00", "version": "1"})
+    assert bad_tags.status_code == 422
+
+
+def test_re_apply_after_a_conflict_uses_the_new_version(
+    make_client: Callable[..., FlaskClient], db_session: Session
+) -> None:
+    ticket = make_ticket(db_session)
+    first, second = make_client("agent"), make_client("agent")
+    first.post(f"/tickets/{ticket.id}/fields", data={"status": "pending", "version": "1"})
+    page = second.post(f"/tickets/{ticket.id}/fields", data={"priority": "high", "version": "1"})
+    assert page.status_code == 409 and "<html" in page.get_data(as_text=True)  # no htmx: the whole page
+    assert 'name="version" value="2"' in page.get_data(as_text=True)
+    again = second.post(f"/tickets/{ticket.id}/fields", data={"priority": "high", "version": "2"})
+    assert again.status_code == 303
+    db_session.refresh(ticket)
+    assert (ticket.status, ticket.priority, ticket.version) == ("pending", "high", 3)
+
+
+def test_a_missing_version_is_422(agent_client: FlaskClient, db_session: Session) -> None:
+    ticket = make_ticket(db_session)
+    resp = agent_client.post(f"/tickets/{ticket.id}/fields", data={"status": "closed"}, headers=HX)
+    assert resp.status_code == 422
+    db_session.refresh(ticket)
+    assert ticket.status == "open"
