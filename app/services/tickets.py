@@ -236,16 +236,17 @@ def update_ticket(session: Session, actor: Actor, ticket_id: object, version: in
 
 
 def _apply(session: Session, ticket: Ticket, before: dict[str, Any], after: dict[str, Any]) -> None:
-    now = utcnow()
+    # Read everything first: a query after the first assignment would autoflush a second UPDATE
+    # (and a second version bump).
+    if after["priority"] != before["priority"]:
+        tier = session.scalar(select(Customer.subscription_tier).where(Customer.id == ticket.customer_id))
+        due = sla.due_times(session, after["priority"], tier or "free", ticket.created_at)
+        ticket.first_response_due_at, ticket.resolution_due_at = due
+        ticket.sla_breached_at = None
     ticket.status, ticket.priority, ticket.tags = after["status"], after["priority"], after["tags"]
     ticket.assignee_id = uuid.UUID(after["assignee_id"]) if after["assignee_id"] else None
     if after["status"] != before["status"]:
-        ticket.resolved_at = now if after["status"] in ("solved", "closed") else None
-    if after["priority"] != before["priority"]:
-        tier = session.scalar(select(Customer.subscription_tier).where(Customer.id == ticket.customer_id))
-        ticket.first_response_due_at, ticket.resolution_due_at = sla.due_times(
-            session, after["priority"], tier or "free", ticket.created_at)
-        ticket.sla_breached_at = None
+        ticket.resolved_at = utcnow() if after["status"] in ("solved", "closed") else None
     session.flush()
 
 
