@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -85,6 +86,16 @@ def test_bulk_change_of_status(
     expect(page.get_by_test_id("success-message")).to_contain_text("3 tickets changed")
     expect(page.locator("#ticket-table .status-pending")).to_have_count(3)
     expect(page.locator("#ticket-table .status-open")).to_have_count(1)
+
+    page.get_by_test_id("filter-status").select_option("pending")
+    expect(page.get_by_test_id("ticket-row")).to_have_count(3)
+    assert "status=pending" in page.url  # the URL holds the view
+    page.get_by_test_id("ticket-search").fill("candidate 2")
+    expect(page.get_by_test_id("ticket-row")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=candidate"))
+    page.reload()
+    expect(page.get_by_test_id("ticket-row")).to_have_count(1)
+    expect(page.get_by_test_id("ticket-search")).to_have_value("candidate 2")
     assert page.errors == []
 
 
