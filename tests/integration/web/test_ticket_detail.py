@@ -235,3 +235,25 @@ def test_a_missing_version_is_422(agent_client: FlaskClient, db_session: Session
     assert resp.status_code == 422
     db_session.refresh(ticket)
     assert ticket.status == "open"
+
+
+def test_htmx_gets_blocks_of_the_new_and_detail_pages(agent_client: FlaskClient, db_session: Session) -> None:
+    ticket = make_ticket(db_session)
+    new = agent_client.get("/tickets/new", headers=HX)
+    assert "<html" not in new.get_data(as_text=True) and 'id="ticket-form"' in new.get_data(as_text=True)
+    assert "HX-Request" in new.headers["Vary"]
+    detail = agent_client.get(f"/tickets/{ticket.id}", headers=HX)
+    assert "<html" not in detail.get_data(as_text=True) and 'id="presence"' in detail.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "agent", "viewer"])
+def test_every_staff_role_reads_tickets(make_client: Callable[..., FlaskClient], db_session: Session,
+                                        role: str) -> None:
+    ticket = make_ticket(db_session)
+    client = make_client(role)
+    for url in ("/tickets", f"/tickets/{ticket.id}", f"/tickets/{ticket.id}/presence"):
+        assert client.get(url).status_code == 200, (role, url)
+    may_change = role != "viewer"
+    assert (client.get("/tickets/new").status_code == 200) == may_change
+    resp = client.post(f"/tickets/{ticket.id}/fields", data={"priority": "high", "version": "1"})
+    assert resp.status_code == (303 if may_change else 403)
