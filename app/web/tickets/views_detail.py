@@ -14,7 +14,7 @@ from app.models.ticket import PRIORITIES, STATUSES
 from app.services import presence, sla, tickets, tickets_query
 from app.services.errors import Conflict, Invalid
 from app.web.context import current_actor
-from app.web.htmx import is_htmx, redirect_htmx, render, render_regions, toast
+from app.web.htmx import is_htmx, is_partial, redirect_htmx, render, render_regions, toast
 from app.web.tickets import bp
 from app.web.tickets.forms import CommentForm, NewTicketForm
 
@@ -108,6 +108,8 @@ def comment(ticket_id: str) -> Any:
 @require("tickets:read")
 def viewers(ticket_id: str) -> Any:
     ticket = tickets.get_ticket_for(db.session, current_actor(), ticket_id)
+    if not is_partial():  # a fragment endpoint opened as a page: show the ticket
+        return redirect(url_for("tickets.show", ticket_id=ticket.id))
     presence.touch(_redis(), ticket.id, current_user.id, current_user.name)
     names = presence.viewers(_redis(), ticket.id, current_user.id)
     return render(TEMPLATE, block="presence", t=ticket, viewers=names)
@@ -117,6 +119,8 @@ def viewers(ticket_id: str) -> Any:
 @require("tickets:assign")
 def assignees(ticket_id: str) -> Any:
     ticket = tickets.get_ticket_for(db.session, current_actor(), ticket_id)
+    if not is_partial():
+        return redirect(url_for("tickets.show", ticket_id=ticket.id))
     found = tickets_query.agents(db.session, request.args.get("q", ""))
     return render(TEMPLATE, block="assignee_results", t=ticket, agents=found, version=ticket.version)
 
@@ -124,5 +128,7 @@ def assignees(ticket_id: str) -> Any:
 @bp.get("/tickets/new/customers")
 @require("tickets:create")
 def customer_options() -> Any:
+    if not is_partial():
+        return redirect(url_for("tickets.new"))
     found = tickets_query.customers_for_picker(db.session, request.args.get("customer_q", ""), limit=100)
     return render("tickets/new.html", block="customer_options", customers=found, form=None)

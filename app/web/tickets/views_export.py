@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import request, send_file
+from flask import redirect, request, send_file, url_for
 
 from app.auth.permissions import require
 from app.extensions import db
 from app.services import tickets_export
 from app.web.context import current_actor
-from app.web.htmx import render
+from app.web.htmx import is_partial, render
 from app.web.tickets import bp
 from app.web.tickets.views import list_filter
 
@@ -23,6 +23,8 @@ TEMPLATE = "tickets/export.html"
 def export() -> Any:
     _, tf = list_filter(dict(parse_qsl(request.form.get("query", ""))[:50]))
     status = tickets_export.start_export(db.session, current_actor(), tf)
+    if not is_partial():
+        return redirect(url_for("tickets.export_progress", export_id=status.id), code=303)
     return render(TEMPLATE, block="export_status", status=202, export=status)
 
 
@@ -31,7 +33,8 @@ def export() -> Any:
 def export_progress(export_id: str) -> Any:
     export = tickets_export.export_status(current_actor(), export_id)
     # 286 tells htmx to stop polling: the job is done.
-    return render(TEMPLATE, block="export_status", status=286 if export.finished else 200, export=export)
+    done = export.finished and is_partial()
+    return render(TEMPLATE, block="export_status", status=286 if done else 200, export=export)
 
 
 @bp.get("/tickets/exports/<export_id>/download")

@@ -147,3 +147,16 @@ def test_export_streams_with_a_server_side_cursor(db_session: Session, export_di
     seen: list[int] = []
     total = tickets_export.write_csv(db_session, "a" * 32, TicketFilter(), seen.append)
     assert total == 12_000 and seen == [5000, 10000, 12000]
+
+
+def test_export_without_htmx_is_a_status_page(
+    agent_client: FlaskClient, run_jobs: Callable[[], int], export_dir: Any
+) -> None:
+    started = agent_client.post("/tickets/export", data={"query": "status=open"})
+    assert started.status_code == 303 and "/tickets/exports/" in started.headers["Location"]
+    page = agent_client.get(started.headers["Location"])
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert "<progress" in page.get_data(as_text=True)
+    run_jobs()
+    done = agent_client.get(started.headers["Location"])
+    assert done.status_code == 200 and 'data-testid="export-download"' in done.get_data(as_text=True)
