@@ -17,13 +17,18 @@ from sqlalchemy.orm import Session, aliased
 from app.models import Customer, Ticket, User
 from app.services import jobs
 from app.services.actor import Actor
-from app.services.errors import NotFound
+from app.services.errors import DomainError, NotFound
 from app.services.tickets_query import TicketFilter, estimate
 
 EXPORT_JOB = "workers.jobs.tickets.export_tickets"
 HEADER = ["number", "title", "status", "priority", "customer", "assignee", "tags", "created_at", "updated_at",
           "resolution_due_at", "sla_breached_at"]
 BATCH = 5000
+
+
+class QueueUnavailable(DomainError):
+    status = 503
+    code = "unavailable"
 
 
 def folder() -> Path:
@@ -58,7 +63,8 @@ def start_export(session: Session, actor: Actor, tf: TicketFilter) -> ExportStat
     job = jobs.enqueue(EXPORT_JOB, export_id, str(actor.id), tf.filters, tf.q, queue_name="low",
                        job_id=f"export-{export_id}", retries=0, timeout=3600, meta=meta)
     if job is None:
-        raise NotFound("The export queue is unavailable; try again in a minute.")
+        raise QueueUnavailable("Exports are unavailable right now (the job queue cannot be reached). Try again "
+                               "in a minute.")
     return ExportStatus(export_id, 0, total, "queued")
 
 

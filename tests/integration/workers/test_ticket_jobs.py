@@ -160,3 +160,16 @@ def test_export_without_htmx_is_a_status_page(
     run_jobs()
     done = agent_client.get(started.headers["Location"])
     assert done.status_code == 200 and 'data-testid="export-download"' in done.get_data(as_text=True)
+
+
+def test_export_says_so_when_the_queue_is_down(agent_client: FlaskClient, app: Flask) -> None:
+    from redis import Redis
+
+    from app.services import jobs
+
+    jobs.init(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2))
+    try:
+        resp = agent_client.post("/tickets/export", data={"query": ""}, headers=HX)
+    finally:
+        jobs.init(app.extensions["redis"])
+    assert resp.status_code == 503 and "unavailable" in resp.headers["HX-Trigger"]
