@@ -75,7 +75,8 @@ def test_bulk_change_of_status(
     for i in range(4):
         seed("ticket", customer_id=customer, title=f"Bulk candidate {i}")
     login(page, live_server, agent.email)
-    page.on("dialog", lambda d: d.accept())
+    confirms: list[str] = []
+    page.on("dialog", lambda d: (confirms.append(d.message), d.accept()))
     page.goto(f"{live_server}/tickets?sort=number")
     boxes = page.locator("#ticket-table .row-check")
     boxes.nth(0).check()
@@ -84,6 +85,7 @@ def test_bulk_change_of_status(
     page.get_by_test_id("bulk-action").select_option("status:pending")
     page.get_by_test_id("bulk-apply").click()
     expect(page.get_by_test_id("success-message")).to_contain_text("3 tickets changed")
+    assert confirms == ["Apply this change to the selected tickets?"]
     expect(page.locator("#ticket-table .status-pending")).to_have_count(3)
     expect(page.locator("#ticket-table .status-open")).to_have_count(1)
 
