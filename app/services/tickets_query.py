@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
@@ -101,18 +101,36 @@ ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.pri
                Ticket.sla_breached_at, Ticket.customer_id, Ticket.assignee_id)
 
 
+# Semantic order for priority and status, as expressions that indexes of migration 0002_tickets cover
+# (the text must match the index expression, so it is written out, not bound).
+RANKS = {
+    "priority": literal_column("(CASE support_tickets.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 "
+                               "WHEN 'medium' THEN 2 ELSE 1 END)"),
+    "status": literal_column("(CASE support_tickets.status WHEN 'open' THEN 1 WHEN 'pending' THEN 2 "
+                             "WHEN 'on_hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END)"),
+}
+
+
 def _order(sort: str, descending: bool, walk_index: bool = True) -> list[Any]:
-    """ORDER BY for a sort. walk_index=False hides the column from the planner (coalesce(c, c)): for a
-    selective GIN filter (a tag) reading the matches and sorting them beats walking the sort index, which
-    for a rare or absent tag would scan the whole table looking for 51 rows."""
-    col: Any = getattr(Ticket, sort if sort in SORTS else "updated_at")
+    """ORDER BY for a sort, always ending in id, each matching an index read forwards or backwards.
+
+    walk_index=False hides the columns from the planner (coalesce(c, c)): for a selective GIN filter
+    (a tag) reading the matches and sorting them beats walking the sort index, which for a rare or
+    absent tag would scan the whole table looking for 51 rows."""
+    sort = sort if sort in SORTS else "updated_at"
+    cols: list[Any] = [RANKS[sort], Ticket.updated_at] if sort in RANKS else [getattr(Ticket, sort)]
     if not walk_index:
-        col = func.coalesce(col, col)
-    # NOT NULL columns keep the plain order, so a (col, id) index can be read backwards or forwards.
-    if descending:
-        first = col.desc().nulls_last() if sort == "resolution_due_at" else col.desc()
-        return [first, Ticket.id.desc()]
-    return [col.asc(), Ticket.id.asc()]
+        cols = [func.coalesce(c, c) for c in cols]
+    if sort != "number":  # number is unique already
+        cols.append(Ticket.id)
+    return [c.desc() if descending else c.asc() for c in cols]
+
+
+def page_ids(tf: TicketFilter, sort: str, descending: bool, offset: int, limit: int) -> tuple[Select[Any], list[str]]:
+    """The ids of one page, found on an index alone."""
+    conds, notes = tf.conditions()
+    walk = not tf.filters.get("tag")
+    return select(Ticket.id).where(*conds).order_by(*_order(sort, descending, walk)).offset(offset).limit(limit), notes
 
 
 def list_tickets(session: Session, actor: Actor, tf: TicketFilter, sort: str, descending: bool,
@@ -122,9 +140,7 @@ def list_tickets(session: Session, actor: Actor, tf: TicketFilter, sort: str, de
     The page's ids are found first on the index alone (a deferred join), so deep pages do not
     join every skipped row."""
     actor.require("tickets:read")
-    conds, notes = tf.conditions()
-    walk = not tf.filters.get("tag")
-    ids = select(Ticket.id).where(*conds).order_by(*_order(sort, descending, walk)).offset(offset).limit(limit)
+    ids, notes = page_ids(tf, sort, descending, offset, limit)
     page = ids.subquery("page")
     stmt = (
         select(*ROW_COLUMNS, Customer.company_name.label("company"), Assignee.name.label("assignee_name"))
