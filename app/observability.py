@@ -63,7 +63,21 @@ def init_app(app: Flask) -> None:
         if endpoint != "static":
             REQUESTS.labels(request.method, endpoint, str(resp.status_code)).inc()
             LATENCY.labels(endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+            _count_minute(resp.status_code)
         return resp
+
+
+def _count_minute(status: int) -> None:
+    """Responses and 5xx per minute in Redis, for the dashboard's System Health (15-minute window)."""
+    key = f"http:minute:{int(time.time() // 60)}"
+    try:
+        pipe = jobs.connection().pipeline(transaction=False)
+        pipe.hincrby(key, "all", 1)
+        if status >= 500:
+            pipe.hincrby(key, "5xx", 1)
+        pipe.expire(key, 1200).execute()
+    except (RedisError, OSError, RuntimeError):
+        pass
 
 
 @bp.get("/health")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
+from workers.jobs.dashboard import rebuild_rollups
 from workers.jobs.events import relay_outbox
+from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
 PERIODIC = [
     (relay_outbox, "default", 60),
+    (rebuild_rollups, "low", 24 * 3600),
+    (mark_sla_breaches, "default", 60),
 ]
 
 

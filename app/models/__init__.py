@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.customer import Customer, Invoice
 from app.models.outbox import EventDelivery, OutboxEvent
 from app.models.role import Role
+from app.models.rollup import RevenueDaily, TicketDailyStats, TicketOpenCount
 from app.models.ticket import SlaPolicy, Ticket, TicketComment
 from app.models.user import User, UserSession
 
@@ -20,10 +21,13 @@ __all__ = [
     "Notification",
     "OutboxEvent",
     "RefreshToken",
+    "RevenueDaily",
     "Role",
     "SlaPolicy",
     "Ticket",
     "TicketComment",
+    "TicketDailyStats",
+    "TicketOpenCount",
     "User",
     "UserSession",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Computed, DateTime, ForeignKey, Identity, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Computed, DateTime, ForeignKey, Identity, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,16 +14,24 @@ from app.models.user import User
 PRIORITIES = ("low", "medium", "high", "urgent")
 STATUSES = ("open", "pending", "on_hold", "solved", "closed")
 OPEN_STATUSES = ("open", "pending", "on_hold")
+PRIORITY_RANK = "(CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END)"
+STATUS_RANK = ("(CASE status WHEN 'open' THEN 1 WHEN 'pending' THEN 2 WHEN 'on_hold' THEN 3 "
+               "WHEN 'solved' THEN 4 ELSE 5 END)")
 
 
 class Ticket(UUIDPk, Timestamps, Base):
     __tablename__ = "support_tickets"
     __table_args__ = (
         Index("ix_support_tickets_updated_at_id", "updated_at", "id"),
-        Index("ix_support_tickets_status_priority_updated", "status", "priority", "updated_at"),
-        Index("ix_support_tickets_assignee_status_updated", "assignee_id", "status", "updated_at"),
-        Index("ix_support_tickets_customer_id_updated", "customer_id", "updated_at"),
-        Index("ix_support_tickets_created_at", "created_at"),
+        # Ending in id (migration 0002_tickets): list pages order by (updated_at, id).
+        Index("ix_support_tickets_status_priority_updated", "status", "priority", "updated_at", "id"),
+        Index("ix_support_tickets_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
+        Index("ix_support_tickets_customer_id_updated", "customer_id", "updated_at", "id"),
+        # Sorting by priority / status / SLA (see tickets_query.RANKS and migration 0002_tickets).
+        Index("ix_support_tickets_priority_rank", text(PRIORITY_RANK), "updated_at", "id"),
+        Index("ix_support_tickets_status_rank", text(STATUS_RANK), "updated_at", "id"),
+        Index("ix_support_tickets_resolution_due_at_id", "resolution_due_at", "id"),
+        Index("ix_support_tickets_created_at", "created_at", "id"),
         Index("ix_support_tickets_tags", "tags", postgresql_using="gin"),
         Index("ix_support_tickets_search", "search_vector", postgresql_using="gin"),
         Index(

@@ -15,7 +15,8 @@ from app.services.errors import DomainError
 from app.web.htmx import is_htmx, toast
 
 # Each area is a package under app/web with a `bp` blueprint.
-AREAS = ("auth", "dashboard", "users", "roles", "customers", "tickets", "audit", "notifications", "system")
+AREAS = ("auth", "dashboard", "users", "roles", "customers", "tickets", "audit", "notifications", "system",
+         "reports")
 
 ERROR_TITLES = {
     400: "Bad request",

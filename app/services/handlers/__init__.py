@@ -2,5 +2,6 @@
 
 from app.services.handlers import (
     analytics,  # noqa: F401
+    tickets,  # noqa: F401
     users,  # noqa: F401
 )

@@ -1,27 +1,60 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+from flask import abort, current_app, request
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.permissions import require
 from app.extensions import db
-from app.observability import readiness
 from app.services import dashboard
+from app.web.context import current_actor
 from app.web.dashboard import bp
 from app.web.htmx import render
 
 
 def _context() -> dict[str, Any]:
-    checks = readiness()
-    health = round(100 * sum(v == "ok" for v in checks.values()) / len(checks))
-    return {
-        "stats": dashboard.stats(db.session),
-        "health": health,
-        "checks": checks,
-        "recent": dashboard.recent_tickets(db.session),
-    }
+    """One context for the page and every widget block: the range, the refresh interval, the widgets."""
+    actor = current_actor()
+    rng = dashboard.parse_range(request.args, datetime.now(UTC).date())
+    default = current_app.config.get("DASHBOARD_REFRESH_SECONDS", 30)
+    refresh = dashboard.parse_refresh(request.args.get("refresh"), default)
+    params = {"range": rng.key, "refresh": refresh}
+    if rng.key == "custom":
+        params.update({"from": rng.start.isoformat(), "to": rng.end.isoformat()})
+    return {"actor": actor, "rng": rng, "refresh": refresh, "params": params, "ranges": dashboard.RANGES,
+            "refresh_choices": dashboard.REFRESH_CHOICES, "widgets": dashboard.widgets_for(actor),
+            "full": actor.can("analytics:read"), "data": None, "stale": None}
+
+
+def _load(name: str, ctx: dict[str, Any]) -> None:
+    """The widget's data; when its query fails, the last good value and a stale marker instead."""
+    ctx["widget"] = name
+    cache = current_app.config.get("DASHBOARD_CACHE_SECONDS", 10)
+    max_age = min(cache, ctx["refresh"]) if ctx["refresh"] else cache
+    try:
+        ctx["data"] = dashboard.widget_data(db.session, ctx["actor"], name, ctx["rng"], max_age)
+    except (SQLAlchemyError, RedisError, OSError):
+        db.session.rollback()
+        current_app.logger.exception("dashboard widget failed", extra={"widget": name})
+        last = dashboard.last_good(name, "all" if ctx["full"] else str(ctx["actor"].id), ctx["rng"])
+        ctx["data"] = last["data"] if last else None
+        ctx["stale"] = datetime.fromtimestamp(last["at"], UTC) if last else "never"
 
 
 @bp.get("/")
 @require("dashboard:read")
 def index() -> Any:
-    return render("dashboard/index.html", block="stats", **_context())
+    return render("dashboard/index.html", **_context())
+
+
+@bp.get("/dashboard/widgets/<name>")
+@require("dashboard:read")
+def widget(name: str) -> Any:
+    ctx = _context()
+    if name not in dashboard.FULL_WIDGETS + dashboard.AGENT_WIDGETS:
+        abort(404)
+    _load(name, ctx)
+    return render("dashboard/index.html", block=f"widget_{name}", **ctx)

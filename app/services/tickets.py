@@ -1,0 +1,294 @@
+"""Support tickets: create, change fields under optimistic locking, reply and note."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.permissions import has_permission
+from app.models import AuditRecord, Customer, Ticket, TicketComment, User
+from app.models.base import utcnow
+from app.models.ticket import PRIORITIES, STATUSES
+from app.services import audit, events, sla
+from app.services.actor import Actor
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.uow import transaction
+
+TITLE_MAX = 500
+BODY_MAX = 50_000
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+MAX_TAGS = 20
+FIELDS = ("status", "priority", "assignee_id", "tags")
+
+
+def parse_uuid(raw: object) -> uuid.UUID | None:
+    try:
+        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def get_ticket_for(session: Session, actor: Actor, ticket_id: object, action: str = "read") -> Ticket:
+    """The ticket, if the actor may see it (404 otherwise) and may do `action` on it (403 otherwise)."""
+    tid = parse_uuid(ticket_id)
+    ticket = session.get(Ticket, tid) if tid else None
+    if ticket is None or not actor.can("tickets:read", ticket):
+        raise NotFound("There is no such ticket.")
+    actor.require(f"tickets:{action}", ticket)
+    return ticket
+
+
+def normalise_tags(raw: list[str] | str) -> list[str]:
+    items = raw.replace(",", " ").split() if isinstance(raw, str) else raw
+    tags: list[str] = []
+    for item in items:
+        tag = item.strip().lower()
+        if not tag:
+            continue
+        if not TAG_RE.match(tag):
+            raise Invalid("Check the tags.", {"tags": [f"“{tag[:60]}” is not a tag: use letters, digits, - or _, up "
+                                                      "to 50 characters."]})
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise Invalid("Too many tags.", {"tags": [f"At most {MAX_TAGS} tags."]})
+    return tags
+
+
+def _text(value: str | None) -> str:
+    """Form text as PostgreSQL can store it (no NUL characters)."""
+    return (value or "").replace("\x00", "")
+
+
+def _check_title(title: str) -> str:
+    title = _text(title).strip()
+    if not title:
+        raise Invalid("Check the form.", {"title": ["A title is required."]})
+    if len(title) > TITLE_MAX:
+        message = f"The title has {len(title)} characters; the limit is {TITLE_MAX}."
+        raise Invalid("Check the form.", {"title": [message]})
+    return title
+
+
+def can_work_tickets(user: User) -> bool:
+    grants = [*user.role.permissions, *user.permissions]
+    return user.status == "active" and (
+        has_permission(grants, "tickets:assign") or has_permission(grants, "tickets:update"))
+
+
+def check_assignee(session: Session, raw: object) -> uuid.UUID | None:
+    if raw in (None, ""):
+        return None
+    uid = parse_uuid(raw)
+    user = session.get(User, uid) if uid else None
+    if user is None or not can_work_tickets(user):
+        raise Invalid("Check the assignee.", {"assignee_id": ["The assignee must be an active agent."]})
+    return user.id
+
+
+def create_ticket(session: Session, actor: Actor, customer_id: object, title: str, description: str = "",
+                  priority: str = "medium", tags: list[str] | str = (), assignee_id: object = None) -> Ticket:
+    actor.require("tickets:create")
+    errors: dict[str, list[str]] = {}
+    cid = parse_uuid(customer_id)
+    customer = session.get(Customer, cid) if cid else None
+    if customer is None:
+        errors["customer_id"] = ["Choose a customer."]
+    if priority not in PRIORITIES:
+        errors["priority"] = ["Choose a priority."]
+    description = _text(description)
+    if len(description) > BODY_MAX:
+        errors["description"] = [f"The description is limited to {BODY_MAX:,} characters."]
+    try:
+        title = _check_title(title)
+    except Invalid as exc:
+        errors.update(exc.details)
+    if errors:
+        raise Invalid("Check the form.", errors)
+    tag_list = normalise_tags(list(tags) if not isinstance(tags, str) else tags)
+    if assignee_id:
+        actor.require("tickets:assign")
+    assignee = check_assignee(session, assignee_id)
+    now = utcnow()
+    first_due, res_due = sla.due_times(session, priority, customer.subscription_tier, now)
+    with transaction(session):
+        ticket = Ticket(customer_id=customer.id, title=title, description=description, priority=priority,
+                        tags=tag_list, assignee_id=assignee, created_at=now, updated_at=now,
+                        first_response_due_at=first_due, resolution_due_at=res_due)
+        session.add(ticket)
+        session.flush()
+        audit.record(session, actor, "ticket.created", "ticket", ticket.id,
+                     {"number": ticket.number, "title": title, "priority": priority, "version": [None, 1]})
+        data = {"number": ticket.number, "title": title, "customer_id": str(customer.id), "actor_id": _aid(actor)}
+        events.emit(session, actor, "ticket.created", "ticket", ticket.id, data)
+        if assignee:
+            _emit_assigned(session, actor, ticket)
+    return ticket
+
+
+def _aid(actor: Actor) -> str | None:
+    return str(actor.id) if actor.id else None
+
+
+def _emit_assigned(session: Session, actor: Actor, ticket: Ticket) -> None:
+    events.emit(session, actor, "ticket.assigned", "ticket", ticket.id,
+                {"number": ticket.number, "title": ticket.title, "assignee_id": str(ticket.assignee_id),
+                 "actor_id": _aid(actor)})
+
+
+def _snapshot(ticket: Ticket) -> dict[str, Any]:
+    return {"status": ticket.status, "priority": ticket.priority,
+            "assignee_id": str(ticket.assignee_id) if ticket.assignee_id else None, "tags": list(ticket.tags)}
+
+
+def _clean_changes(session: Session, actor: Actor, ticket: Ticket, changes: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in FIELDS:
+            raise Invalid(f"“{key}” cannot be changed here.", {key: ["Unknown field."]})
+        if key == "status" and value not in STATUSES:
+            raise Invalid("Check the status.", {"status": ["Choose a status."]})
+        if key == "priority" and value not in PRIORITIES:
+            raise Invalid("Check the priority.", {"priority": ["Choose a priority."]})
+        if key == "assignee_id":
+            actor.require("tickets:assign", ticket)
+            value = check_assignee(session, value)
+            value = str(value) if value else None
+        else:
+            actor.require("tickets:update", ticket)
+        if key == "tags":
+            value = normalise_tags(value)
+        clean[key] = value
+    return clean
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change made by someone else since a given version (for the conflict message)."""
+
+    who: str
+    field: str
+    before: Any
+    after: Any
+    at: Any
+
+
+def changes_since(session: Session, ticket_id: uuid.UUID, version: int) -> list[Change]:
+    recs = session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.target_type == "ticket", AuditRecord.target_id == str(ticket_id))
+        .order_by(AuditRecord.chain_index.desc())
+        .limit(30)
+    ).all()
+    found: list[Change] = []
+    for rec in reversed(recs):
+        seen = (rec.changes or {}).get("version") or [None, 0]
+        if not isinstance(seen, list) or (seen[1] or 0) <= version:
+            continue
+        for field, pair in rec.changes.items():
+            if field != "version" and isinstance(pair, list) and len(pair) == 2:
+                found.append(Change(rec.actor_label, field, pair[0], pair[1], rec.occurred_at))
+    return found
+
+
+def _conflict(session: Session, ticket_id: uuid.UUID, version: int) -> Conflict:
+    since = changes_since(session, ticket_id, version)
+    if since:
+        what = "; ".join(f"{c.who} changed {c.field.replace('_id', '')} from {c.before or 'none'} to "
+                         f"{c.after or 'none'}" for c in since[-3:])
+        message = f"{what} since you opened this ticket."
+    else:
+        message = "Someone changed this ticket since you opened it."
+    return Conflict(message, {"changes": [c.__dict__ for c in since]})
+
+
+def update_ticket(session: Session, actor: Actor, ticket_id: object, version: int | str | None,
+                  changes: dict[str, Any]) -> Ticket:
+    """Change status, priority, assignee or tags, only if nobody changed the ticket since `version`."""
+    ticket = get_ticket_for(session, actor, ticket_id, "read")
+    clean = _clean_changes(session, actor, ticket, changes)
+    try:
+        seen = int(version)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise Invalid("The form is missing the ticket version; reload the page.", {"version": ["Missing."]}) from None
+    if seen != ticket.version:
+        raise _conflict(session, ticket.id, seen)
+    before = _snapshot(ticket)
+    after = {**before, **clean}
+    if after == before:
+        return ticket
+    try:
+        with transaction(session):
+            _apply(session, ticket, before, after)
+            diff = audit.diff(before, after)
+            diff["version"] = [seen, seen + 1]
+            audit.record(session, actor, "ticket.updated", "ticket", ticket.id, diff)
+            _emit_changes(session, actor, ticket, before, after)
+    except StaleDataError:
+        raise _conflict(session, ticket.id, seen) from None
+    return ticket
+
+
+def _apply(session: Session, ticket: Ticket, before: dict[str, Any], after: dict[str, Any]) -> None:
+    # Read everything first: a query after the first assignment would autoflush a second UPDATE
+    # (and a second version bump).
+    if after["priority"] != before["priority"]:
+        tier = session.scalar(select(Customer.subscription_tier).where(Customer.id == ticket.customer_id))
+        due = sla.due_times(session, after["priority"], tier or "free", ticket.created_at)
+        ticket.first_response_due_at, ticket.resolution_due_at = due
+        ticket.sla_breached_at = None
+    ticket.status, ticket.priority, ticket.tags = after["status"], after["priority"], after["tags"]
+    ticket.assignee_id = uuid.UUID(after["assignee_id"]) if after["assignee_id"] else None
+    if after["status"] != before["status"]:
+        ticket.resolved_at = utcnow() if after["status"] in ("solved", "closed") else None
+    session.flush()
+
+
+def _emit_changes(session: Session, actor: Actor, ticket: Ticket, before: dict[str, Any],
+                  after: dict[str, Any]) -> None:
+    base = {"number": ticket.number, "title": ticket.title, "actor_id": _aid(actor)}
+    if after["status"] != before["status"]:
+        events.emit(session, actor, "ticket.status_changed", "ticket", ticket.id,
+                    {**base, "from": before["status"], "to": after["status"]})
+        if after["status"] == "solved":
+            events.emit(session, actor, "ticket.solved", "ticket", ticket.id, base)
+    if after["assignee_id"] != before["assignee_id"] and after["assignee_id"]:
+        _emit_assigned(session, actor, ticket)
+
+
+def add_comment(session: Session, actor: Actor, ticket_id: object, body: str, internal: bool) -> TicketComment:
+    """A public reply (emailed to the customer) or an internal note (staff only)."""
+    ticket = get_ticket_for(session, actor, ticket_id, "comment")
+    body = _text(body).strip()
+    if not body:
+        raise Invalid("Write something first.", {"body": ["The message is empty."]})
+    if len(body) > BODY_MAX:
+        raise Invalid("The message is too long.", {"body": [f"At most {BODY_MAX:,} characters."]})
+    if ticket.status == "closed" and not internal:
+        raise Invalid("This ticket is closed: reopen it before replying to the customer.",
+                      {"body": ["This ticket is closed: reopen it before replying to the customer."]})
+    with transaction(session):
+        comment = TicketComment(ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal)
+        session.add(comment)
+        now = utcnow()
+        # Not a field edit: no version bump, so nobody's open form goes stale because of a reply.
+        values: dict[str, Any] = {"updated_at": now}
+        if not internal and ticket.first_response_at is None:
+            values["first_response_at"] = now
+        session.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values)
+                        .execution_options(synchronize_session=False))
+        session.flush()
+        kind = "note" if internal else "reply"
+        audit.record(session, actor, f"ticket.{kind}_added", "ticket", ticket.id,
+                     {"comment_id": str(comment.id), "internal": internal})
+        events.emit(session, actor, "ticket.reply_added", "ticket", ticket.id,
+                    {"number": ticket.number, "comment_id": str(comment.id), "internal": internal,
+                     "actor_id": _aid(actor)})
+    session.refresh(ticket)
+    return comment

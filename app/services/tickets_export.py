@@ -1,0 +1,139 @@
+"""CSV export of a ticket view: an RQ job streams rows through a server-side cursor to a file."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from app.models import Customer, Ticket, User
+from app.services import jobs
+from app.services.actor import Actor
+from app.services.errors import DomainError, NotFound
+from app.services.tickets_query import TicketFilter, estimate
+
+EXPORT_JOB = "workers.jobs.tickets.export_tickets"
+HEADER = ["number", "title", "status", "priority", "customer", "assignee", "tags", "created_at", "updated_at",
+          "resolution_due_at", "sla_breached_at"]
+BATCH = 5000
+
+
+class QueueUnavailable(DomainError):
+    status = 503
+    code = "unavailable"
+
+
+def folder() -> Path:
+    path = Path(current_app.config.get("EXPORT_FOLDER") or Path(current_app.instance_path) / "exports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class ExportStatus:
+    id: str
+    done: int
+    total: int
+    state: str  # queued, running, finished, failed
+
+    @property
+    def percent(self) -> int:
+        if self.state == "finished":
+            return 100
+        return min(99, int(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("finished", "failed")
+
+
+def start_export(session: Session, actor: Actor, tf: TicketFilter) -> ExportStatus:
+    actor.require("tickets:export")
+    export_id = uuid.uuid4().hex
+    total = estimate(session, tf)
+    meta = {"owner": str(actor.id), "done": 0, "total": total}
+    job = jobs.enqueue(EXPORT_JOB, export_id, str(actor.id), tf.filters, tf.q, queue_name="low",
+                       job_id=f"export-{export_id}", retries=0, timeout=3600, meta=meta)
+    if job is None:
+        raise QueueUnavailable("Exports are unavailable right now (the job queue cannot be reached). Try again "
+                               "in a minute.")
+    return ExportStatus(export_id, 0, total, "queued")
+
+
+def _job_for(actor: Actor, export_id: str) -> Job:
+    """The export job, only for its owner (anyone else gets 404, as for an unknown id)."""
+    if not export_id.isalnum() or len(export_id) != 32:
+        raise NotFound("There is no such export.")
+    try:
+        job = Job.fetch(f"export-{export_id}", connection=jobs.connection())
+    except NoSuchJobError:
+        raise NotFound("There is no such export.") from None
+    if job.meta.get("owner") != str(actor.id):
+        raise NotFound("There is no such export.")
+    return job
+
+
+def export_status(actor: Actor, export_id: str) -> ExportStatus:
+    actor.require("tickets:export")
+    job = _job_for(actor, export_id)
+    raw = job.get_status(refresh=True)
+    state = {"finished": "finished", "failed": "failed", "started": "running"}.get(str(getattr(raw, "value", raw)),
+                                                                                 "queued")
+    return ExportStatus(export_id, int(job.meta.get("done", 0)), int(job.meta.get("total", 0)), state)
+
+
+def export_file(actor: Actor, export_id: str) -> Path:
+    actor.require("tickets:export")
+    _job_for(actor, export_id)
+    path = folder() / f"tickets-{export_id}.csv"
+    if not path.exists():
+        raise NotFound("The export is not ready.")
+    return path
+
+
+def _export_select(tf: TicketFilter) -> Any:
+    assignee = aliased(User)
+    conds, _ = tf.conditions()
+    title = Ticket.title
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection): prefix a quote.
+    safe_title = case((func.left(title, 1).in_(["=", "+", "-", "@", "\t", "\r"]), literal("'") + title), else_=title)
+    return (
+        select(Ticket.number, safe_title, Ticket.status, Ticket.priority, Customer.company_name, assignee.name,
+               func.array_to_string(Ticket.tags, " "), Ticket.created_at, Ticket.updated_at,
+               Ticket.resolution_due_at, Ticket.sla_breached_at)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        .where(*conds)
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+    )
+
+
+def write_csv(session: Session, export_id: str, tf: TicketFilter, progress: Callable[[int], Any]) -> int:
+    """Stream every matching row to the file with COPY ... TO STDOUT: PostgreSQL writes the CSV, we
+    copy chunks to disk, so memory stays flat whatever the row count."""
+    conn = session.connection()
+    compiled = _export_select(tf).compile(conn, compile_kwargs={"render_postcompile": True})
+    final = folder() / f"tickets-{export_id}.csv"
+    tmp = final.with_suffix(".part")
+    done, reported = 0, 0
+    raw = conn.connection.driver_connection
+    with tmp.open("wb") as fh, raw.cursor() as cur:
+        fh.write((",".join(HEADER) + "\n").encode())
+        with cur.copy(f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+            for chunk in copy:
+                fh.write(chunk)
+                done += bytes(chunk).count(b"\n")
+                if done - reported >= BATCH:
+                    progress(done)
+                    reported = done
+    progress(done)
+    tmp.rename(final)
+    return done

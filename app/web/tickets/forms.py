@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired
+
+from app.models.ticket import PRIORITIES
+
+
+class NewTicketForm(FlaskForm):
+    customer_id = SelectField("Customer", validators=[DataRequired(message="Choose a customer.")],
+                              validate_choice=False)
+    title = StringField("Title", validators=[DataRequired(message="A title is required.")])
+    description = TextAreaField("Description")
+    priority = SelectField("Priority", choices=[(p, p.title()) for p in PRIORITIES], default="medium")
+    tags = StringField("Tags")
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Message", validators=[DataRequired(message="Write something first.")])
+    kind = HiddenField(default="reply")

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.models import OutboxEvent
+from app.models.base import utcnow
+from app.observability import _count_minute
+from app.services import dashboard_health
+
+
+def _checks(session: Session) -> dict[str, bool]:
+    return {c["key"]: c["ok"] for c in dashboard_health.check(session)["checks"]}
+
+
+def test_it_counts_responses_and_5xx_per_minute(client: FlaskClient) -> None:
+    client.get("/health")
+    client.get("/health")
+    assert dashboard_health.error_counts() == (2, 0)
+    _count_minute(503)
+    assert dashboard_health.error_counts() == (3, 1)
+
+
+def test_a_high_share_of_5xx_fails_the_errors_check(db_session: Session) -> None:
+    for status in (200, 200, 500):
+        _count_minute(status)
+    checks = _checks(db_session)
+    assert checks["errors"] is False and checks["database"] and checks["redis"]
+
+
+def test_without_workers_or_with_a_stuck_outbox_health_drops(db_session: Session) -> None:
+    assert dashboard_health.check(db_session)["percent"] == 83  # no RQ worker in tests: 5 of 6
+    db_session.add(OutboxEvent(type="ticket.created", aggregate_type="ticket", aggregate_id="1", data={},
+                               occurred_at=utcnow() - timedelta(minutes=10)))
+    db_session.flush()
+    health = dashboard_health.check(db_session)
+    assert health["percent"] == 67 and not _checks(db_session)["outbox"]
+
+
+def test_a_worker_with_a_fresh_heartbeat_passes_the_workers_check(db_session: Session) -> None:
+    from rq import Worker
+
+    from app.services import jobs
+
+    worker = Worker(["default"], connection=jobs.connection(), name="health-probe")
+    worker.register_birth()
+    worker.heartbeat()
+    try:
+        health = dashboard_health.check(db_session)
+        assert health["percent"] == 100 and _checks(db_session)["workers"]
+    finally:
+        worker.register_death()

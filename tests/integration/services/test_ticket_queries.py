@@ -1,0 +1,44 @@
+"""The list's queries read an index in order for every sort: no sort of the whole table."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.services.tickets_query import SORTS, TicketFilter, page_ids
+from tests.factories import make_ticket
+
+
+def _plan(session: Session, stmt: object) -> str:
+    conn = session.connection()
+    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    rows = conn.exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params).all()
+    conn.execute(text("RESET enable_seqscan"))
+    conn.execute(text("RESET enable_bitmapscan"))
+    return "\n".join(r[0] for r in rows)
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("descending", [True, False])
+def test_every_sort_reads_an_index_in_order(db_session: Session, sort: str, descending: bool) -> None:
+    make_ticket(db_session)
+    stmt, _ = page_ids(TicketFilter(), sort, descending, 9950, 51)
+    plan = _plan(db_session, stmt)
+    assert "Index" in plan and " Sort " not in plan and "Sort Key" not in plan, plan
+
+
+@pytest.mark.parametrize("filters", [
+    {"status": "open", "priority": "high"},
+    {"assignee": str(uuid.uuid4()), "status": "pending"},
+    {"customer": str(uuid.uuid4())},
+])
+def test_filtered_lists_read_an_index_in_order(db_session: Session, filters: dict[str, str]) -> None:
+    make_ticket(db_session)
+    stmt, _ = page_ids(TicketFilter(dict(filters)), "updated_at", True, 0, 51)
+    plan = _plan(db_session, stmt)
+    assert "Sort Key" not in plan, plan
