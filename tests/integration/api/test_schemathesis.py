@@ -80,7 +80,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+@settings(max_examples=6, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_api_conforms_to_its_document(case: Any, fuzz_target: Any) -> None:
     app, admin_id, _ = fuzz_target
