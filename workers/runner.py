@@ -31,10 +31,14 @@ class AppWorker(Worker):
 
     def main_work_horse(self, job: Any, queue: Queue) -> None:
         from app.extensions import db
+        from app.services import jobs
 
         with get_app().app_context():
             # Connections inherited from the parent must not be shared with it.
             db.engine.dispose(close=False)
+            # The request's correlation id follows its jobs into the logs and the jobs they enqueue.
+            jobs.CORRELATION_ID.set(job.meta.get("correlation_id"))
+            log.info("job started", extra={"job_id": job.id, "job": job.func_name, "attempt": job.retries_left})
             super().main_work_horse(job, queue)
 
 

@@ -1,14 +1,20 @@
-"""The periodic jobs, in one list; `python -m workers.schedule` runs RQ's cron scheduler."""
+"""The periodic jobs, in one list; `python -m workers.schedule` runs RQ's cron scheduler.
+
+Interval jobs run once at start, then every interval. Run one scheduler per deployment
+(beside `python -m workers`); no cron on the host.
+"""
 
 from __future__ import annotations
 
 from rq.cron import CronScheduler
 
+from workers.jobs.audit import anchor_audit_chain
 from workers.jobs.events import relay_outbox
 
 # (function, queue, seconds between runs)
 PERIODIC = [
     (relay_outbox, "default", 60),
+    (anchor_audit_chain, "low", 600),
 ]
 
 
@@ -16,10 +22,13 @@ def main() -> None:
     from app.services import jobs
     from workers.runner import get_app
 
-    with get_app().app_context():
-        scheduler = CronScheduler(connection=jobs.connection(), name="backoffice-cron")
+    app = get_app()
+    with app.app_context():
+        scheduler = CronScheduler(connection=jobs.connection(), name="backoffice-cron",
+                                  logging_level=app.config["LOG_LEVEL"])
         for func, queue_name, interval in PERIODIC:
-            scheduler.register(func, queue_name, interval=interval, job_timeout=300)
+            scheduler.register(func, queue_name, interval=interval, job_timeout=300, result_ttl=600,
+                               failure_ttl=7 * 24 * 3600)
         scheduler.start()
 
 

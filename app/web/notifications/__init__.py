@@ -1,5 +1,23 @@
+from typing import Any
+
 from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def _bell() -> dict[str, Any]:
+    def unread_notifications() -> int:
+        from flask_login import current_user
+
+        from app.extensions import db
+        from app.services import notifications
+
+        if not current_user.is_authenticated:
+            return 0
+        return notifications.unread_count(db.session, current_user.id)
+
+    return {"unread_notifications": unread_notifications}
+
 
 from app.web.notifications import views  # noqa: E402,F401
