@@ -230,11 +230,13 @@ def anchor_problems(session: Session, path: Path, key: str) -> Iterator[ChainPro
     except ValueError as exc:
         yield ChainProblem(0, f"anchor file {path}: {exc}")
         return
-    if anchor is None or anchor.chain_index == 0:
+    if anchor is None:
         return
     expected = _anchor_mac(key, anchor.chain_index, anchor.row_hash, anchor.anchored_at)
     if not hmac.compare_digest(expected, anchor.hmac):
         yield ChainProblem(anchor.chain_index, "the last anchor's signature is wrong (edited, or another key)")
+        return
+    if anchor.chain_index == 0:
         return
     stored = session.scalar(select(AuditRecord.row_hash).where(AuditRecord.chain_index == anchor.chain_index))
     if stored is None:

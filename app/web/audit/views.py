@@ -50,16 +50,16 @@ def export() -> Any:
     job_id = audit_log.start_export(db.session, current_actor(), f)
     if not is_htmx():
         return redirect(url_for("audit.export_status", job_id=job_id), 303)
-    status = audit_log.export_status(current_actor(), job_id)
-    return render("audit/export.html", block="export_status", status=status)
+    export = audit_log.export_status(current_actor(), job_id)
+    return render("audit/export.html", block="export_status", export=export)
 
 
 @bp.get("/audit/exports/<job_id>")
 @require("audit:export")
 def export_status(job_id: str) -> Any:
-    status = audit_log.export_status(current_actor(), job_id)
-    resp = render("audit/export.html", block="export_status", status=status)
-    if status.done and is_htmx():
+    export = audit_log.export_status(current_actor(), job_id)
+    resp = render("audit/export.html", block="export_status", export=export)
+    if export.done and is_htmx():
         resp.status_code = 286  # htmx: stop polling
     return resp
 
