@@ -130,7 +130,8 @@ def _failed_jobs(queue_names: list[str]) -> list[FailedJob]:
     for name in queue_names:
         ids = FailedJobRegistry(name, connection=conn).get_job_ids(0, FAILED_SHOWN - 1, desc=True)
         for job in Job.fetch_many(ids, connection=conn):
-            if job is not None:
+            # A job the relay sent again may have succeeded since: only what is still failed.
+            if job is not None and job.is_failed:
                 found.append(FailedJob(job.id, name, job.func_name, _last_line(job), job.ended_at))
     return found[:FAILED_SHOWN]
 
