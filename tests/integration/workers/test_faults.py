@@ -187,3 +187,16 @@ def test_the_scheduler_enqueues_the_relay_and_the_anchor(worker_env: dict[str, s
     finally:
         scheduler.terminate()
         scheduler.wait(timeout=10)
+
+
+def test_system_shows_a_running_worker_as_alive(admin_client: FlaskClient, worker_env: dict[str, str]) -> None:
+    from rq import Worker
+
+    worker = _start(worker_env, "workers")
+    try:
+        _wait_until(lambda: len(Worker.all(connection=jobs.connection())) == 1)
+        body = admin_client.get("/system").get_data(as_text=True)
+        assert f"backoffice-{worker.pid}" in body and ">alive<" in body
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
