@@ -10,11 +10,13 @@ from rq.cron import CronScheduler
 
 from workers.jobs.audit import anchor_audit_chain
 from workers.jobs.events import relay_outbox
+from workers.jobs.notifications import purge_read_notifications
 
 # (function, queue, seconds between runs)
 PERIODIC = [
     (relay_outbox, "default", 60),
     (anchor_audit_chain, "low", 600),
+    (purge_read_notifications, "low", 24 * 3600),
 ]
 
 

@@ -133,3 +133,17 @@ def set_preferences(session: Session, actor: Actor, chosen: dict[str, dict[str, 
         if changes:
             audit.record(session, actor, "user.notification_preferences", "user", user.id, changes)
     return user
+
+
+def purge_read(session: Session, older_than_days: int = 180) -> int:
+    """Housekeeping: read notifications older than the cutoff go (unread ones stay)."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    with transaction(session):
+        result = session.execute(
+            delete(Notification).where(Notification.read_at.is_not(None), Notification.created_at < cutoff)
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -78,3 +78,21 @@ def test_a_lockout_notifies_every_admin_once(db_session: Session) -> None:
         notes = db_session.scalars(select(Notification).where(Notification.user_id == admin.id)).all()
         assert [(n.kind, n.link) for n in notes] == [("user.locked", f"/users/{target.id}")]
     assert len(_mail_jobs()) == 2  # admins get lockouts by email by default
+
+
+def test_old_read_notifications_are_purged_and_unread_ones_kept(db_session: Session) -> None:
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    user = make_user(db_session)
+    old = utcnow() - timedelta(days=200)
+    db_session.add_all([
+        Notification(user_id=user.id, kind="k", message="old read", created_at=old, read_at=old),
+        Notification(user_id=user.id, kind="k", message="old unread", created_at=old),
+        Notification(user_id=user.id, kind="k", message="new read", read_at=utcnow()),
+    ])
+    db_session.flush()
+    assert notifications.purge_read(db_session) == 1
+    left = db_session.scalars(select(Notification.message).where(Notification.user_id == user.id)).all()
+    assert sorted(left) == ["new read", "old unread"]
