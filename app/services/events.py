@@ -92,6 +92,8 @@ def dispatch(session: Session, event_ids: list[uuid.UUID]) -> int:
             update(OutboxEvent).where(OutboxEvent.id.in_(sent)).values(dispatched_at=utcnow())
         )
         session.commit()
+    else:
+        session.rollback()  # release the relay's row locks
     return len(sent)
 
 
@@ -106,8 +108,12 @@ def relay(session: Session, limit: int = 500, stale_after: timedelta = REDELIVER
         .where((OutboxEvent.dispatched_at.is_(None)) | (OutboxEvent.dispatched_at < stale))
         .order_by(OutboxEvent.occurred_at)
         .limit(limit)
+        .with_for_update(skip_locked=True)  # two relays at once split the rows, not double them
     ).all()
-    return dispatch(session, list(ids)) if ids else 0
+    if not ids:
+        session.rollback()
+        return 0
+    return dispatch(session, list(ids))
 
 
 def process(session: Session, event_id: uuid.UUID) -> bool:
