@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.auth.permissions import can
 from app.models import Notification, User
 from app.models.base import utcnow
 from app.services import audit, mail
@@ -26,11 +27,12 @@ class Kind:
     label: str
     in_app: bool = True  # the defaults, until the user chooses
     email: bool = False
+    permission: str | None = None  # only people who hold it are offered the setting
 
 
 # The event kinds a user may tune on /notifications. Others notify in-app only.
 KINDS: dict[str, Kind] = {
-    "user.locked": Kind("An account was locked after failed sign-ins", True, True),
+    "user.locked": Kind("An account was locked after failed sign-ins", True, True, "users:update"),
     "user.role_changed": Kind("My role or permissions changed", True, True),
     "ticket.assigned": Kind("A ticket was assigned to me", True, False),
     "ticket.commented": Kind("A customer replied on my ticket", True, False),
@@ -116,6 +118,7 @@ def preferences_of(user: User) -> dict[str, dict[str, Any]]:
     return {
         kind: {"label": spec.label, "in_app": preference(user, kind)[0], "email": preference(user, kind)[1]}
         for kind, spec in KINDS.items()
+        if spec.permission is None or can(user, spec.permission)
     }
 
 
@@ -126,10 +129,11 @@ def set_preferences(session: Session, actor: Actor, chosen: dict[str, dict[str, 
         if user is None:
             raise NotFound("No such user.")
         before = (user.preferences or {}).get("notifications", {})
-        after = {k: {"in_app": bool(chosen.get(k, {}).get("in_app")), "email": bool(chosen.get(k, {}).get("email"))}
-                 for k in KINDS}
+        after = {k: {"in_app": bool(chosen[k].get("in_app")), "email": bool(chosen[k].get("email"))}
+                 for k in preferences_of(user) if k in chosen}
+        after = {**before, **after}
         user.preferences = {**(user.preferences or {}), "notifications": after}
-        changes = audit.diff({k: before.get(k) for k in KINDS}, after)
+        changes = audit.diff(before, after)
         if changes:
             audit.record(session, actor, "user.notification_preferences", "user", user.id, changes)
     return user

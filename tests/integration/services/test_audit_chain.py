@@ -41,7 +41,7 @@ def test_a_change_writes_one_record_that_verifies_until_tampered(
     app: Flask, make_client: object, db_session: Session, anchors: Path
 ) -> None:
     client: FlaskClient = make_client("agent")  # type: ignore[operator]
-    resp = client.post("/notifications/preferences", data={"in_app:user.locked": "on"},
+    resp = client.post("/notifications/preferences", data={"in_app:ticket.assigned": "on"},
                        headers={"X-Correlation-ID": "req-42"})
     assert resp.status_code == 303
     records = db_session.scalars(
@@ -52,7 +52,8 @@ def test_a_change_writes_one_record_that_verifies_until_tampered(
     assert rec.action == "user.notification_preferences"
     assert rec.actor_id == client.user.id and rec.actor_label == client.user.email  # type: ignore[attr-defined]
     assert str(rec.ip) == "127.0.0.1" and rec.correlation_id == "req-42"
-    assert rec.changes["user.locked"] == [None, {"in_app": True, "email": False}]
+    assert rec.changes["ticket.assigned"] == [None, {"in_app": True, "email": False}]
+    assert "user.locked" not in rec.changes  # not offered to agents: left alone
     assert _cli(app, "verify")[0] == 0
 
     _tamper(db_session, "UPDATE audit.audit_log SET changes = '{}' WHERE chain_index = :i", i=rec.chain_index)

@@ -42,7 +42,7 @@ def test_a_rolled_back_change_sends_nothing(db_session: Session) -> None:
 
 
 def test_it_respects_the_users_preferences(db_session: Session) -> None:
-    user = make_user(db_session)
+    user = make_user(db_session, role_name="admin")
     notifications.set_preferences(db_session, Actor(id=user.id, label=user.email),
                                   {"user.locked": {"in_app": False, "email": False}})
     with transaction(db_session):

@@ -70,7 +70,9 @@ def test_it_saves_preferences(agent_client: FlaskClient, db_session: Session) ->
     user = agent_client.user  # type: ignore[attr-defined]
     db_session.refresh(user)
     assert notifications.preference(user, "ticket.assigned") == (False, True)
-    assert notifications.preference(user, "user.locked") == (False, False)
+    assert notifications.preference(user, "ticket.commented") == (False, False)
+    assert notifications.preference(user, "user.locked") == (True, True)  # not offered to agents: untouched
+    assert "An account was locked" not in agent_client.get("/notifications").get_data(as_text=True)
 
 
 def test_it_needs_a_signed_in_user(client: FlaskClient, make_client: Callable[..., FlaskClient]) -> None:
