@@ -54,9 +54,11 @@ def notify(
     message: str,
     link: str | None = None,
     event_id: uuid.UUID | None = None,
+    send_email: bool = True,
 ) -> Notification | None:
     """Notify one user inside the caller's transaction. With an event id, a redelivered event
-    notifies nobody twice. The email (if wanted) is queued only once the transaction commits."""
+    notifies nobody twice. The email (if wanted, and unless the caller sends its own richer one with
+    send_email=False) is queued only once the transaction commits."""
     user = session.get(User, user_id)
     if user is None or user.status == "suspended":
         return None
@@ -73,7 +75,7 @@ def notify(
         if new_id is None:
             return None  # this event already notified this user
         created = session.get(Notification, new_id)
-    if email:
+    if email and send_email:
         url = current_app.config["PUBLIC_URL"].rstrip("/") + link if link else None
         mail.queue_email_on_commit(session, user.email, f"[Backoffice] {message[:120]}", "notification",
                                    name=user.name, message=message, url=url, kind=KINDS.get(kind, Kind(kind)).label)
