@@ -123,16 +123,31 @@ def _copy(raw: object, sql: str, rows: Iterator[str]) -> None:
             copy.write("".join(buf))
 
 
-def _drop_ticket_indexes(raw: object) -> list[tuple[str, str]]:
+LOADED = ("support_tickets", "customers", "invoices")
+
+
+def _suspend(raw: object) -> tuple[list[str], list[str]]:
+    """Drop the loaded tables' secondary indexes and foreign keys (rebuilding them afterwards is many
+    times cheaper than maintaining them, and checking and key-share-locking a parent row, per row).
+    Returns the statements that restore them."""
     with raw.cursor() as cur:  # type: ignore[attr-defined]
         cur.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'support_tickets' "
-            "AND i.indexname NOT IN ('pk_support_tickets', 'uq_support_tickets_number')"
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)",
+            [list(LOADED)],
+        )
+        fks = list(cur.fetchall())
+        cur.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public' "
+            "AND i.tablename = ANY(%s) AND i.indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [list(LOADED)],
         )
         indexes = list(cur.fetchall())
+        for table, name, _ in fks:
+            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cur.execute(f'DROP INDEX IF EXISTS "{name}"')
-    return indexes
+    return [d for _, d in indexes], [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in fks]
 
 
 def seed(
@@ -154,23 +169,29 @@ def seed(
         driver = raw.driver_connection  # type: ignore[attr-defined]
         staff = _seed_users(driver, fake, rnd, users, now)
         progress(f"{len(staff)} users")
-        customer_ids, tiers = _seed_customers(driver, fake, rnd, customers, now)
-        progress(f"{customers} customers")
-        indexes = _drop_ticket_indexes(driver)
-        driver.commit()  # the ticket loaders' connections must see the customers
+        indexes, foreign_keys = _suspend(driver)
+        driver.commit()
+        customer_ids = [uuid.UUID(int=rnd.getrandbits(128), version=4) for _ in range(customers)]
+        loaders = _start_ticket_loaders(url, seed_value, tickets, customer_ids, staff, int(now.timestamp()))
         try:
-            loaders = _start_ticket_loaders(url, seed_value, tickets, customer_ids, staff, int(now.timestamp()))
+            tiers = _seed_customers(driver, fake, rnd, customer_ids, now)
+            driver.commit()
+            progress(f"{customers} customers")
             invoices = _seed_invoices(driver, rnd, customer_ids, tiers, now)
             driver.commit()
             progress(f"{invoices} invoices")
             _wait(loaders)
             progress(f"{tickets} tickets loaded; rebuilding {len(indexes)} indexes")
+        except BaseException:
+            for proc in loaders:
+                proc.terminate()  # their uncommitted COPY rolls back
+            raise
         finally:
-            _rebuild(url, indexes)
+            _restore(url, indexes, foreign_keys)
     finally:
         raw.close()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE customers; ANALYZE invoices; ANALYZE users"))
+        conn.execute(text("ANALYZE users"))
     return SeedResult(users, customers, tickets, invoices, time.perf_counter() - started)
 
 
@@ -190,10 +211,8 @@ def _seed_users(driver: object, fake: Faker, rnd: random.Random, n: int, now: da
     return [uid for i, uid in enumerate(ids) if roles[i % len(roles)] in ("agent", "manager")]
 
 
-def _seed_customers(
-    driver: object, fake: Faker, rnd: random.Random, n: int, now: datetime
-) -> tuple[list[uuid.UUID], list[str]]:
-    ids: list[uuid.UUID] = []
+def _seed_customers(driver: object, fake: Faker, rnd: random.Random, ids: list[uuid.UUID], now: datetime) -> list[str]:
+    n = len(ids)
     tiers: list[str] = []
     companies = [fake.company().replace("\t", " ") for _ in range(min(n, 5000))]
     # Faker per row costs ~100 µs; names drawn from pools of Faker names look the same.
@@ -203,9 +222,8 @@ def _seed_customers(
 
     def rows() -> Iterator[str]:
         for i in range(n):
-            cid = uuid.UUID(int=rnd.getrandbits(128), version=4)
+            cid = ids[i]
             tier = tier_slots[int(rnd.random() * 100)]
-            ids.append(cid)
             tiers.append(tier)
             company = companies[i % len(companies)] + ("" if i < len(companies) else f" #{i // len(companies)}")
             status = "churned" if rnd.random() < 0.08 else ("suspended" if rnd.random() < 0.02 else "active")
@@ -221,7 +239,7 @@ def _seed_customers(
         rows(),
     )
     assert set(tiers) <= set(TIERS)
-    return ids, tiers
+    return tiers
 
 
 def _seed_invoices(
@@ -322,12 +340,13 @@ def _wait(loaders: list[multiprocessing.process.BaseProcess]) -> None:
         raise RuntimeError(f"a ticket loader failed (exit codes {failed})")
 
 
-def _rebuild(url: str, indexes: list[tuple[str, str]]) -> None:
-    """VACUUM ANALYZE the tickets (cheap before the indexes exist), then rebuild the indexes two at a time."""
+def _restore(url: str, indexes: list[str], foreign_keys: list[str]) -> None:
+    """VACUUM ANALYZE (cheap while there are no indexes), rebuild the indexes two at a time, re-add the keys."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE support_tickets")
-    # The full-text GIN index takes longest: start it first, the rest share the other connection.
-    pending = sorted((d for _, d in indexes), key=lambda d: "search" not in d)
+        for table in LOADED:
+            conn.execute(f"VACUUM ANALYZE {table}")
+    # The full-text GIN index takes longest: start it first; the rest share the other connection.
+    pending = sorted(indexes, key=lambda d: "search_vector" not in d)
     lock = threading.Lock()
     errors: list[BaseException] = []
 
@@ -342,7 +361,7 @@ def _rebuild(url: str, indexes: list[tuple[str, str]]) -> None:
                     definition = pending.pop(0)
                 try:
                     conn.execute(definition)
-                except BaseException as exc:  # report after the other builder finishes
+                except BaseException as exc:  # reported after the other builder finishes
                     errors.append(exc)
 
     threads = [threading.Thread(target=builder) for _ in range(WORKERS)]
@@ -350,5 +369,8 @@ def _rebuild(url: str, indexes: list[tuple[str, str]]) -> None:
         t.start()
     for t in threads:
         t.join()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in foreign_keys:
+            conn.execute(statement)  # validates every row in one pass
     if errors:
         raise errors[0]

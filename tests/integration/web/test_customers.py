@@ -321,3 +321,32 @@ def test_a_post_without_csrf_is_refused(admin_client: FlaskClient, db_session: S
     customer = make_customer(db_session)
     assert admin_client.post(f"/customers/{customer.id}/suspend", csrf=False).status_code == 400
     assert db_session.scalar(select(Invoice).where(Invoice.customer_id == customer.id)) is None
+
+
+def test_beyond_the_count_cap_it_shows_the_planner_estimate(
+    viewer_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import customers
+
+    monkeypatch.setattr(customers, "COUNT_CAP", 2)
+    for i in range(4):
+        make_customer(db_session, company_name=f"O'Brien & Sons {i}")
+    resp = viewer_client.get("/customers?q=o%27brien&tier=professional")
+    assert resp.status_code == 200 and "O&#39;Brien &amp; Sons 0" in resp.get_data(as_text=True)
+    assert 'data-testid="list-count"' in resp.get_data(as_text=True)
+
+
+def test_a_scoped_grant_sees_only_its_customer(make_client: Callable[..., FlaskClient], db_session: Session) -> None:
+    from app.models import Role
+
+    mine, other = (
+        make_customer(db_session, company_name="Mine Ltd"),
+        make_customer(db_session, company_name="Other Ltd"),
+    )
+    db_session.add(Role(name="scoped", description="one customer", permissions=[f"customers:read:{mine.id}"]))
+    db_session.flush()
+    client = make_client("scoped")
+    html = client.get("/customers").get_data(as_text=True)
+    assert "Mine Ltd" in html and "Other Ltd" not in html
+    assert client.get(f"/customers/{mine.id}").status_code == 200
+    assert client.get(f"/customers/{other.id}").status_code == 404
