@@ -22,5 +22,5 @@ else
   echo "$BENCH_DB exists; seeding skipped (RESET=1 to recreate)"
   flask db upgrade
 fi
-flask create-admin --email "$BENCH_ADMIN_EMAIL" --name "Bench Admin" --password "$BENCH_ADMIN_PASSWORD"
+flask create-admin --email "$BENCH_ADMIN_EMAIL" --name "Load Tester" --password "$BENCH_ADMIN_PASSWORD"
 echo "bench database ready: $BENCH_DATABASE_URL (login $BENCH_ADMIN_EMAIL)"
