@@ -50,6 +50,7 @@ settings setup share shipping signup slow sms storage subscription support sync 
 ticket timeout token trial update upgrade upload user verify version video webhook widget
 workflow""".split()
 WORKERS = 2
+PARALLEL_FROM = 50_000  # tickets; below this one in-process loader is quicker
 DAY = 86400
 TWO_YEARS = 730 * 86400
 
@@ -319,8 +320,12 @@ def _start_ticket_loaders(
 ) -> list[multiprocessing.process.BaseProcess]:
     if n and not customer_ids:
         raise ValueError("tickets need at least one customer")
-    ctx = multiprocessing.get_context("spawn")
     customers, staff_s = [str(c) for c in customer_ids], [str(s) for s in staff]
+    if n < PARALLEL_FROM:  # demo data: starting processes would cost more than it saves
+        if n:
+            _load_tickets(url, seed_value, 0, n, customers, staff_s, now_s)
+        return []
+    ctx = multiprocessing.get_context("spawn")
     shares = [n // WORKERS + (1 if k < n % WORKERS else 0) for k in range(WORKERS)]
     loaders = [
         ctx.Process(target=_load_tickets, args=(url, seed_value, k, share, customers, staff_s, now_s), daemon=True)
