@@ -6,7 +6,7 @@ import sys
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
@@ -121,11 +121,23 @@ def outbox_relay(limit: int) -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit hash chain; exit 1 naming the first broken record."""
-    problem = next(audit.iter_problems(db.session), None)
+@click.option("--no-anchor", is_flag=True, help="Skip the check against the last anchor.")
+def audit_verify(no_anchor: bool) -> None:
+    """Check the audit hash chain and the last anchor; exit 1 naming the first broken record."""
+    path = None if no_anchor else audit.anchor_file(current_app.config)
+    problem = audit.verify(db.session, path, current_app.config["SECRET_KEY"])
     if problem is not None:
         click.echo(f"audit chain broken at record {problem.chain_index}: {problem.reason}", err=True)
         sys.exit(1)
-    count = db.session.execute(text("SELECT count(*) FROM audit.audit_log")).scalar()
-    click.echo(f"audit chain verified: {count} records")
+    index, _ = audit.head(db.session)
+    anchored = audit.last_anchor(path) if path else None
+    note = f"; last anchor at record {anchored.chain_index} ({anchored.anchored_at}) matches" if anchored else ""
+    click.echo(f"audit chain verified: {index} records{note}")
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Append the chain's head (index, hash, time, HMAC) to AUDIT_ANCHOR_FILE."""
+    path = audit.anchor_file(current_app.config)
+    anchor = audit.write_anchor(db.session, path, current_app.config["SECRET_KEY"])
+    click.echo(f"anchored record {anchor.chain_index} ({anchor.row_hash[:16]}…) in {path}")

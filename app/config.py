@@ -90,6 +90,7 @@ class Config:
     PUBLIC_URL: str = "http://127.0.0.1:8000"
     TRUSTED_PROXIES: int = 0
     RQ_QUEUES: list[str] = field(default_factory=lambda: ["high", "default", "low"])
+    AUDIT_ANCHOR_FILE: str = ""  # empty: instance/audit-anchors.log
     # Sessions: idle timeout and absolute lifetime, enforced server-side.
     SESSION_IDLE_MINUTES: int = 60
     SESSION_MAX_HOURS: int = 12
@@ -135,6 +136,7 @@ class Config:
             LOG_LEVEL=(env("LOG_LEVEL", "INFO") or "INFO").upper(),
             PUBLIC_URL=env("PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}") or "",
             TRUSTED_PROXIES=env_int("TRUSTED_PROXIES", 0),
+            AUDIT_ANCHOR_FILE=env("AUDIT_ANCHOR_FILE") or "",
             SESSION_COOKIE_SECURE=production,
         )
         if production:

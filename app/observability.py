@@ -32,7 +32,7 @@ class _ContextFilter(logging.Filter):
         from flask import has_request_context
 
         if not hasattr(record, "correlation_id"):
-            record.correlation_id = g.get("correlation_id") if has_request_context() else None
+            record.correlation_id = g.get("correlation_id") if has_request_context() else jobs.CORRELATION_ID.get()
         return True
 
 
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     def _start() -> None:
         incoming = request.headers.get("X-Correlation-ID", "")
         g.correlation_id = incoming if _CID.match(incoming) else uuid.uuid4().hex
+        jobs.CORRELATION_ID.set(g.correlation_id)
         g.started = time.perf_counter()
 
     @app.after_request

@@ -1,6 +1,10 @@
-"""python -m workers: run an RQ worker on the high, default and low queues."""
+"""python -m workers [--burst]: run an RQ worker on the high, default and low queues."""
+
+import argparse
 
 from workers.runner import run_worker
 
 if __name__ == "__main__":
-    run_worker()
+    parser = argparse.ArgumentParser(prog="python -m workers")
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    run_worker(burst=parser.parse_args().burst)

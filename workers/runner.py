@@ -31,10 +31,14 @@ class AppWorker(Worker):
 
     def main_work_horse(self, job: Any, queue: Queue) -> None:
         from app.extensions import db
+        from app.services import jobs
 
         with get_app().app_context():
             # Connections inherited from the parent must not be shared with it.
             db.engine.dispose(close=False)
+            # The request's correlation id follows its jobs into the logs and the jobs they enqueue.
+            jobs.CORRELATION_ID.set(job.meta.get("correlation_id"))
+            log.info("job started", extra={"job_id": job.id, "job": job.func_name, "attempt": job.retries_left})
             super().main_work_horse(job, queue)
 
 
@@ -44,6 +48,9 @@ def run_worker(burst: bool = False, with_scheduler: bool = True) -> bool:
 
     with app.app_context():
         queues = [Queue(name, connection=jobs.connection()) for name in app.config["RQ_QUEUES"]]
-        worker = AppWorker(queues, connection=jobs.connection(), name=f"backoffice-{os.getpid()}")
+        # Maintenance every minute (RQ's default is 10): a job orphaned by a killed worker is
+        # failed or retried by the survivors soon after its heartbeat lapses.
+        worker = AppWorker(queues, connection=jobs.connection(), name=f"backoffice-{os.getpid()}",
+                           maintenance_interval=60)
         log.info("worker starting", extra={"queues": app.config["RQ_QUEUES"]})
         return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level=app.config["LOG_LEVEL"])

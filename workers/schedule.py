@@ -1,11 +1,17 @@
-"""The periodic jobs, in one list; `python -m workers.schedule` runs RQ's cron scheduler."""
+"""The periodic jobs, in one list; `python -m workers.schedule` runs RQ's cron scheduler.
+
+Interval jobs run once at start, then every interval. Run one scheduler per deployment
+(beside `python -m workers`); no cron on the host.
+"""
 
 from __future__ import annotations
 
 from rq.cron import CronScheduler
 
+from workers.jobs.audit import anchor_audit_chain
 from workers.jobs.dashboard import rebuild_rollups
 from workers.jobs.events import relay_outbox
+from workers.jobs.notifications import purge_read_notifications
 from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
@@ -13,6 +19,8 @@ PERIODIC = [
     (relay_outbox, "default", 60),
     (rebuild_rollups, "low", 24 * 3600),
     (mark_sla_breaches, "default", 60),
+    (anchor_audit_chain, "low", 600),
+    (purge_read_notifications, "low", 24 * 3600),
 ]
 
 
@@ -20,10 +28,13 @@ def main() -> None:
     from app.services import jobs
     from workers.runner import get_app
 
-    with get_app().app_context():
-        scheduler = CronScheduler(connection=jobs.connection(), name="backoffice-cron")
+    app = get_app()
+    with app.app_context():
+        scheduler = CronScheduler(connection=jobs.connection(), name="backoffice-cron",
+                                  logging_level=app.config["LOG_LEVEL"])
         for func, queue_name, interval in PERIODIC:
-            scheduler.register(func, queue_name, interval=interval, job_timeout=300)
+            scheduler.register(func, queue_name, interval=interval, job_timeout=300, result_ttl=600,
+                               failure_ttl=7 * 24 * 3600)
         scheduler.start()
 
 

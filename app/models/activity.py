@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +17,7 @@ class Notification(UUIDPk, Base):
     __table_args__ = (
         Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
         Index("ix_notifications_unread", "user_id", postgresql_where="read_at IS NULL"),
+        UniqueConstraint("event_id", "user_id", name="uq_notifications_event_id_user_id"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
@@ -25,8 +26,8 @@ class Notification(UUIDPk, Base):
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The event that caused it: a redelivered event does not notify twice.
-    event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), unique=True)
+    # The event that caused it: a redelivered event does not notify the same person twice.
+    event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class AnalyticsEvent(Base):

@@ -8,12 +8,15 @@ leaves none) and no forks (two writers never share a predecessor).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import json
+import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
@@ -151,3 +154,111 @@ def iter_problems(session: Session, batch: int = 5000) -> Iterator[ChainProblem]
             if row_digest(rec.prev_hash, hashed_fields(rec)) != rec.row_hash:
                 yield ChainProblem(rec.chain_index, "contents do not match the record's hash")
             prev, expected, last = rec.row_hash, rec.chain_index + 1, rec.chain_index
+
+
+def timeline(session: Session, target_type: str, target_id: object, limit: int = 20) -> list[AuditRecord]:
+    """The newest records about one object, for its page (users, customers, tickets)."""
+    return list(
+        session.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.target_type == target_type, AuditRecord.target_id == str(target_id))
+            .order_by(AuditRecord.chain_index.desc())
+            .limit(limit)
+        )
+    )
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(index, hash) of the newest record; (0, GENESIS) for an empty chain."""
+    row = session.execute(
+        select(AuditRecord.chain_index, AuditRecord.row_hash).order_by(AuditRecord.chain_index.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+# Anchors: the head written outside the database, so deleting the newest rows (or recomputing
+# the whole chain) is detected. Each line is signed with an HMAC of a key PostgreSQL never holds.
+
+
+@dataclass(frozen=True)
+class Anchor:
+    chain_index: int
+    row_hash: str
+    anchored_at: str
+    hmac: str
+
+
+def _anchor_mac(key: str, index: int, row_hash: str, anchored_at: str) -> str:
+    message = f"{index}|{row_hash}|{anchored_at}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def write_anchor(session: Session, path: Path, key: str) -> Anchor:
+    """Append the current head to the anchor file (one JSON line, fsynced)."""
+    index, row_hash = head(session)
+    at = utcnow().isoformat()
+    anchor = Anchor(index, row_hash, at, _anchor_mac(key, index, row_hash, at))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(asdict(anchor), sort_keys=True) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return anchor
+
+
+def last_anchor(path: Path) -> Anchor | None:
+    """The newest anchor line; None when there is no file yet. ValueError when it is unreadable."""
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, fh.tell() - 4096))
+        lines = [line for line in fh.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        data = json.loads(lines[-1])
+        return Anchor(int(data["chain_index"]), str(data["row_hash"]), str(data["anchored_at"]), str(data["hmac"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError("the last line of the anchor file is not an anchor") from exc
+
+
+def anchor_problems(session: Session, path: Path, key: str) -> Iterator[ChainProblem]:
+    """Check the chain against the last anchor: its record must still exist with the same hash."""
+    try:
+        anchor = last_anchor(path)
+    except ValueError as exc:
+        yield ChainProblem(0, f"anchor file {path}: {exc}")
+        return
+    if anchor is None:
+        return
+    expected = _anchor_mac(key, anchor.chain_index, anchor.row_hash, anchor.anchored_at)
+    if not hmac.compare_digest(expected, anchor.hmac):
+        yield ChainProblem(anchor.chain_index, "the last anchor's signature is wrong (edited, or another key)")
+        return
+    if anchor.chain_index == 0:
+        return
+    stored = session.scalar(select(AuditRecord.row_hash).where(AuditRecord.chain_index == anchor.chain_index))
+    if stored is None:
+        yield ChainProblem(
+            anchor.chain_index,
+            f"record {anchor.chain_index}, anchored at {anchor.anchored_at}, is missing: newest records were deleted",
+        )
+    elif stored != anchor.row_hash:
+        yield ChainProblem(anchor.chain_index, f"record differs from its anchor of {anchor.anchored_at}: rewritten")
+
+
+def verify(session: Session, anchor_path: Path | None, key: str) -> ChainProblem | None:
+    """The first problem in the chain, else against the last anchor; None when all is well."""
+    problem = next(iter_problems(session), None)
+    if problem is None and anchor_path is not None:
+        problem = next(anchor_problems(session, anchor_path, key), None)
+    return problem
+
+
+def anchor_file(config: Any) -> Path:
+    """AUDIT_ANCHOR_FILE, else instance/audit-anchors.log (keep it where the database's
+    administrators cannot write: another host, or a file owned by another OS user)."""
+    from app.config import INSTANCE
+
+    return Path(config.get("AUDIT_ANCHOR_FILE") or INSTANCE / "audit-anchors.log")

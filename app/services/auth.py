@@ -54,7 +54,10 @@ def authenticate(session: Session, actor: Actor, email: str, password: str, poli
                 user.locked_until = now + timedelta(minutes=policy.lock_minutes)
                 user.failed_logins = 0
                 audit.record(session, actor, "user.locked", "user", user.id, {"reason": "failed sign-ins"})
+                events.emit(session, actor, "user.locked", "user", user.id,
+                            {"email": user.email, "until": user.locked_until.isoformat()})
             session.commit()
+            events.flush_ready(session)  # committed before the raise: hand its events over now
             raise LoginFailed(GENERIC_FAILURE)
         if user.status != "active":
             raise LoginFailed("This account is not active. Ask an administrator.")

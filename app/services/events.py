@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, OutboxEvent], None]
 _handlers: dict[str, list[tuple[str, Handler]]] = {}
 PROCESS_JOB = "workers.jobs.events.process_event"
-REDELIVER_AFTER = timedelta(minutes=5)
+# Longer than a job's timeout (jobs.DEFAULT_TIMEOUT), so a slow but live job is not sent twice.
+REDELIVER_AFTER = timedelta(minutes=6)
+MAX_ATTEMPTS = 10
 
 
 def subscribe(event_type: str) -> Callable[[Handler], Handler]:
@@ -74,10 +76,14 @@ def emit(
 
 
 def dispatch(session: Session, event_ids: list[uuid.UUID]) -> int:
-    """Enqueue events and mark them dispatched; returns how many were enqueued."""
+    """Enqueue events (job id = event id, carrying the correlation id) and mark them dispatched."""
+    correlation = dict(
+        session.execute(select(OutboxEvent.id, OutboxEvent.correlation_id).where(OutboxEvent.id.in_(event_ids))).all()
+    )
     sent = []
     for event_id in event_ids:
-        job = jobs.enqueue(PROCESS_JOB, str(event_id), job_id=f"event-{event_id}", queue_name="default")
+        job = jobs.enqueue(PROCESS_JOB, str(event_id), job_id=f"event-{event_id}", queue_name="default",
+                           meta={"correlation_id": correlation.get(event_id)})
         if job is None:
             break  # Redis is down: the relay will pick up the rest.
         sent.append(event_id)
@@ -86,20 +92,28 @@ def dispatch(session: Session, event_ids: list[uuid.UUID]) -> int:
             update(OutboxEvent).where(OutboxEvent.id.in_(sent)).values(dispatched_at=utcnow())
         )
         session.commit()
+    else:
+        session.rollback()  # release the relay's row locks
     return len(sent)
 
 
-def relay(session: Session, limit: int = 500) -> int:
-    """Re-dispatch events never enqueued, or enqueued long ago and still unprocessed."""
-    stale = utcnow() - REDELIVER_AFTER
+def relay(session: Session, limit: int = 500, stale_after: timedelta = REDELIVER_AFTER) -> int:
+    """Re-dispatch events never enqueued, or enqueued long ago and still unprocessed (a lost or
+    killed job). Events that failed MAX_ATTEMPTS times stay put with their error for an operator."""
+    stale = utcnow() - stale_after
     ids = session.scalars(
         select(OutboxEvent.id)
         .where(OutboxEvent.processed_at.is_(None))
+        .where(OutboxEvent.attempts < MAX_ATTEMPTS)
         .where((OutboxEvent.dispatched_at.is_(None)) | (OutboxEvent.dispatched_at < stale))
         .order_by(OutboxEvent.occurred_at)
         .limit(limit)
+        .with_for_update(skip_locked=True)  # two relays at once split the rows, not double them
     ).all()
-    return dispatch(session, list(ids)) if ids else 0
+    if not ids:
+        session.rollback()
+        return 0
+    return dispatch(session, list(ids))
 
 
 def process(session: Session, event_id: uuid.UUID) -> bool:
@@ -111,13 +125,16 @@ def process(session: Session, event_id: uuid.UUID) -> bool:
         if session.get(EventDelivery, (evt.id, name)) is not None:
             continue
         try:
+            # The handler's effect and its delivery row commit together: effectively once.
             handler(session, evt)
             session.add(EventDelivery(event_id=evt.id, handler=name))
             session.commit()
         except IntegrityError:
-            session.rollback()  # another worker finished this handler first
+            _rollback(session)  # another worker finished this handler first
         except Exception as exc:
-            session.rollback()
+            _rollback(session)
+            log.warning("event handler failed", extra={"event_id": str(event_id), "handler": name,
+                                                        "error": repr(exc)[:500]})
             session.execute(
                 update(OutboxEvent)
                 .where(OutboxEvent.id == event_id)
@@ -125,6 +142,9 @@ def process(session: Session, event_id: uuid.UUID) -> bool:
             )
             session.commit()
             raise
+        else:
+            jobs.run_after_commit(session)
+            flush_ready(session)  # events the handler emitted
         evt = session.get(OutboxEvent, event_id)  # type: ignore[assignment]
     session.execute(
         update(OutboxEvent)
@@ -133,6 +153,13 @@ def process(session: Session, event_id: uuid.UUID) -> bool:
     )
     session.commit()
     return True
+
+
+def _rollback(session: Session) -> None:
+    """Roll back a handler's work, with what it meant to do after commit."""
+    session.rollback()
+    jobs.discard_after_commit(session)
+    session.info.pop("outbox_pending", None)
 
 
 def flush_ready(session: Session) -> int:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 log = logging.getLogger(__name__)
+# The correlation id of the request or job being served; copied into every job it enqueues.
+CORRELATION_ID: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 _state: dict[str, Redis | None] = {"redis": None}
 
@@ -54,9 +61,26 @@ def enqueue(
             result_ttl=RESULT_TTL,
             failure_ttl=FAILURE_TTL,
             retry=Retry(max=retries, interval=[10, 30, 90]) if retries else None,
-            meta=meta or {},
+            meta={"correlation_id": CORRELATION_ID.get(), **(meta or {})},
             **kwargs,
         )
     except RedisError as exc:
         log.warning("enqueue failed, job left for the relay", extra={"job": func, "error": str(exc)})
         return None
+
+
+def after_commit(session: Session, fn: Callable[[], Any]) -> None:
+    """Run `fn` once the session's transaction commits (never inside it); dropped on rollback."""
+    session.info.setdefault("after_commit", []).append(fn)
+
+
+def run_after_commit(session: Session) -> None:
+    for fn in session.info.pop("after_commit", []):
+        try:
+            fn()
+        except Exception:
+            log.exception("after-commit action failed")
+
+
+def discard_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
+from sqlalchemy.orm import Session
 
 from app.services import jobs
 
@@ -25,6 +26,14 @@ def queue_email(to: str, subject: str, template: str, **ctx: Any) -> None:
     """Render now (we have the context), send from a worker (SMTP is slow and fails)."""
     text, html = render_email(template, **ctx)
     jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5)
+
+
+def queue_email_on_commit(session: Session, to: str, subject: str, template: str, **ctx: Any) -> None:
+    """queue_email once the caller's transaction commits: a rolled-back change sends nothing."""
+    text, html = render_email(template, **ctx)
+    jobs.after_commit(
+        session, lambda: jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5)
+    )
 
 
 def deliver(to: str, subject: str, text: str, html: str | None = None) -> None:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from app.services import events
+from app.services import events, jobs
 
 
 @contextmanager
@@ -19,5 +19,7 @@ def transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         session.info.pop("outbox_pending", None)
+        jobs.discard_after_commit(session)
         raise
+    jobs.run_after_commit(session)
     events.flush_ready(session)

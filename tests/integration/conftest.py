@@ -63,8 +63,9 @@ def make_client(app: Flask, db_session: Session) -> Callable[..., FlaskClient]:
     """make_client(role="agent", **user_fields) -> a client signed in as a new user of that role."""
 
     def factory(role: str = "agent", **fields: Any) -> FlaskClient:
+
         user = make_user(db_session, role_name=role, **fields)
-        app.test_client_class = Client  # sends the CSRF token, whichever fixture ran first
+        app.test_client_class = Client  # sends the CSRF token like htmx does
         client = app.test_client()
         client.user = user  # type: ignore[attr-defined]
         return sign_in(client, user)

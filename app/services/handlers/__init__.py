@@ -2,6 +2,7 @@
 
 from app.services.handlers import (
     analytics,  # noqa: F401
+    notifications,  # noqa: F401
     tickets,  # noqa: F401
     users,  # noqa: F401
 )

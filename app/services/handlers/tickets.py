@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Customer, Notification, OutboxEvent, Ticket, TicketComment, User
-from app.services import mail
+from app.models import Customer, OutboxEvent, Ticket, TicketComment, User
+from app.services import mail, notifications
 from app.services.events import subscribe
 
 
@@ -18,10 +17,8 @@ def _link(ticket_id: str) -> str:
 
 
 def _notify(session: Session, evt: OutboxEvent, user: User, kind: str, message: str) -> None:
-    exists = session.scalar(select(Notification.id).where(Notification.event_id == evt.id))
-    if exists is None:
-        session.add(Notification(user_id=user.id, kind=kind, message=message,
-                                 link=_link(evt.aggregate_id), event_id=evt.id))
+    # In-app only: these handlers send their own ticket emails.
+    notifications.notify(session, user.id, kind, message, _link(evt.aggregate_id), evt.id, send_email=False)
 
 
 def _assignee(session: Session, raw: str | None) -> User | None:

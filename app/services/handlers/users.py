@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from app.models import Notification, OutboxEvent, User
-from app.services import mail
+from app.models import OutboxEvent, User
+from app.services import mail, notifications
 from app.services.accounts import INVITE_MAX_AGE, RESET_MAX_AGE, make_token
 from app.services.events import subscribe
 
@@ -43,18 +42,8 @@ def send_reset_link(session: Session, evt: OutboxEvent) -> None:
 
 @subscribe("user.role_changed")
 def notify_role_changed(session: Session, evt: OutboxEvent) -> None:
-    """One notification per user; its event_id is derived from the event, so redelivery adds none."""
+    """One notification per user (notify() keeps it to one per event and user on redelivery)."""
     role = evt.data.get("role", "")
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "user_id": uuid.UUID(user_id),
-            "kind": "role_changed",
-            "message": f"Your role has been updated to {role}",
-            "link": "/profile",
-            "event_id": uuid.uuid5(evt.id, user_id),
-        }
-        for user_id in evt.data.get("user_ids", [])
-    ]
-    if rows:
-        session.execute(insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
+    for user_id in evt.data.get("user_ids", []):
+        notifications.notify(session, uuid.UUID(user_id), "user.role_changed",
+                             f"Your role has been updated to {role}", "/profile", evt.id)

@@ -1,13 +1,74 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, make_response, redirect, request, url_for
 
 from app.auth.permissions import require
+from app.extensions import db
+from app.services import audit_log
+from app.services.audit_log import AuditFilters
+from app.web import listing
 from app.web.audit import bp
-from app.web.htmx import render
+from app.web.context import current_actor
+from app.web.htmx import is_htmx, render
+
+FREE = ("actor", "action", "target_type", "target_id")
+DATES = ("date_from", "date_to")
+PER_PAGE = 50
+
+
+def _context() -> dict[str, Any]:
+    params = listing.parse(request.args, ["chain_index"], "-chain_index", free=FREE, dates=DATES)
+    before = request.args.get("before", "")
+    if before and not before.isdigit():
+        params.notes.append("Ignored “before”: it must be a record number.")
+    cursor = int(before) if before.isdigit() else None
+    f = AuditFilters.from_mapping(params.filters)
+    rows = audit_log.list_records(db.session, current_actor(), f, cursor, PER_PAGE)
+    has_next = len(rows) > PER_PAGE
+    rows = rows[:PER_PAGE]
+    return {
+        "filters": f, "records": rows, "notes": params.notes, "cursor": cursor,
+        "estimate": audit_log.estimate(db.session, f), "query": urlencode(f.as_dict()),
+        "next_before": rows[-1].chain_index if has_next else None,
+        "change_rows": audit_log.change_rows, "target_url": audit_log.target_url,
+    }
 
 
 @bp.get("/audit")
 @require("audit:read")
 def index() -> Any:
-    return render("audit/index.html")
+    return render("audit/index.html", block="audit_results", **_context())
+
+
+@bp.post("/audit/export")
+@require("audit:export")
+def export() -> Any:
+    f = AuditFilters.from_mapping(listing.parse(request.form, [], "", free=FREE, dates=DATES).filters)
+    job_id = audit_log.start_export(db.session, current_actor(), f)
+    if not is_htmx():
+        return redirect(url_for("audit.export_status", job_id=job_id), 303)
+    export = audit_log.export_status(current_actor(), job_id)
+    return render("audit/export.html", block="export_status", export=export)
+
+
+@bp.get("/audit/exports/<job_id>")
+@require("audit:export")
+def export_status(job_id: str) -> Any:
+    export = audit_log.export_status(current_actor(), job_id)
+    resp = render("audit/export.html", block="export_status", export=export)
+    if export.done and is_htmx():
+        resp.status_code = 286  # htmx: stop polling
+    return resp
+
+
+@bp.get("/audit/exports/<job_id>/download")
+@require("audit:export")
+def export_download(job_id: str) -> Response:
+    body = audit_log.export_file(current_actor(), job_id)
+    resp = make_response(body)
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'attachment; filename="{job_id}.csv"'
+    return resp

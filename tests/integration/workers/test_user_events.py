@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -71,7 +70,7 @@ def test_a_role_change_notifies_each_user_once(committed_db: Session, run_jobs: 
     committed_db.commit()
     users.bulk_update(committed_db, SYSTEM, [str(t.id) for t in targets], "set_role", "viewer")
     run_jobs()
-    notes = committed_db.scalars(select(Notification).where(Notification.kind == "role_changed")).all()
+    notes = committed_db.scalars(select(Notification).where(Notification.kind == "user.role_changed")).all()
     assert sorted(n.user_id for n in notes) == sorted(t.id for t in targets)
     assert {n.message for n in notes} == {"Your role has been updated to viewer"}
     evt = committed_db.scalar(select(OutboxEvent).where(OutboxEvent.type == "user.role_changed"))
@@ -82,6 +81,6 @@ def test_a_role_change_notifies_each_user_once(committed_db: Session, run_jobs: 
     committed_db.commit()
     events.process(committed_db, evt.id)
     count = committed_db.scalar(
-        select(func.count()).select_from(Notification).where(Notification.kind == "role_changed"))
+        select(func.count()).select_from(Notification).where(Notification.kind == "user.role_changed"))
     assert count == 3
-    assert all(n.event_id == uuid.uuid5(evt.id, str(n.user_id)) for n in notes)
+    assert all(n.event_id == evt.id for n in notes)

@@ -1,0 +1,318 @@
+"""Customers and their invoices: the list, the profile, and every change to them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, String, and_, func, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.models import AuditRecord, Customer, Invoice, Ticket
+from app.models.base import utcnow
+from app.models.customer import TIERS
+from app.services import audit, events
+from app.services.actor import Actor
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.uow import transaction
+
+if TYPE_CHECKING:
+    from app.web.listing import ListParams
+
+SORTS: dict[str, Any] = {
+    "company": func.lower(Customer.company_name),
+    "email": func.lower(Customer.contact_email),
+    "tier": Customer.subscription_tier,
+    "status": Customer.status,
+    "updated": Customer.updated_at,
+}
+DEFAULT_SORT = "-updated"
+COUNT_CAP = 1000
+META_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+META_MAX_VALUE = 500
+META_MAX_PAIRS = 50
+EDITABLE = ("company_name", "contact_name", "contact_email", "subscription_tier")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Revenue:
+    monthly_recurring: Decimal
+    lifetime: Decimal
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _visible(actor: Actor, stmt: Select) -> Select:
+    """Actors with only resource-scoped grants (`customers:read:<id>`) see just those customers."""
+    if actor.can("customers:read"):
+        return stmt
+    ids = [g.split(":", 2)[2] for g in actor.grants if g.startswith("customers:read:")]
+    if not ids:
+        actor.require("customers:read")
+    return stmt.where(Customer.id.in_([_uuid_or_nil(i) for i in ids]))
+
+
+def _uuid_or_nil(raw: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+def _search(q: str) -> Any:
+    """Matches the trigram index expression, so `LIKE '%q%'` can use ix_customers_search_trgm."""
+    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    space = literal_column("' '", type_=String)
+    haystack = func.lower(Customer.company_name).op("||")(space).op("||")(func.lower(Customer.contact_email))
+    return haystack.like(pattern, escape="\\")
+
+
+def _filtered(actor: Actor, params: ListParams) -> Select:
+    stmt = _visible(actor, select(Customer))
+    if params.q:
+        stmt = stmt.where(_search(params.q))
+    if "tier" in params.filters:
+        stmt = stmt.where(Customer.subscription_tier == params.filters["tier"])
+    if "status" in params.filters:
+        stmt = stmt.where(Customer.status == params.filters["status"])
+    return stmt
+
+
+def _estimate(session: Session, stmt: Select) -> int:
+    """Exact up to COUNT_CAP, the planner's estimate beyond it (no full COUNT at 100,000 rows)."""
+    sample = stmt.with_only_columns(Customer.id).limit(COUNT_CAP + 1).subquery()
+    capped = session.scalar(select(func.count()).select_from(sample))
+    if (capped or 0) <= COUNT_CAP:
+        return capped or 0
+    compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
+    return max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_CAP + 1)
+
+
+def list_customers(session: Session, actor: Actor, params: ListParams) -> tuple[list[Customer], int]:
+    """One page (per_page + 1 rows, so the caller knows if there is a next) and a row estimate."""
+    stmt = _filtered(actor, params)
+    column = SORTS[params.sort]
+    if params.q:
+        # Not the sort index: walking it and filtering each row reads all 100,000 when few match;
+        # the trigram index finds the matches, then a top-N sort orders them.
+        column = func.coalesce(column, column)
+    order = (column.desc(), Customer.id.desc()) if params.descending else (column.asc(), Customer.id.asc())
+    rows = session.scalars(stmt.order_by(*order).offset(params.offset).limit(params.per_page + 1)).all()
+    return list(rows), _estimate(session, stmt)
+
+
+def _load(session: Session, customer_id: object, lock: bool = False) -> Customer:
+    stmt = select(Customer).where(Customer.id == _uuid_or_nil(customer_id))
+    customer = session.scalar(stmt.with_for_update() if lock else stmt)
+    if customer is None:
+        raise NotFound("There is no such customer.")
+    return customer
+
+
+def get_customer_for(session: Session, actor: Actor, customer_id: object) -> Customer:
+    customer = _load(session, customer_id)
+    if not actor.can("customers:read", customer):
+        raise NotFound("There is no such customer.")  # do not reveal that it exists
+    return customer
+
+
+def recent_tickets(session: Session, actor: Actor, customer: Customer, limit: int = 20) -> list[Ticket]:
+    if not actor.can("tickets:read"):
+        return []
+    stmt = select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.updated_at.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def invoices_for(session: Session, actor: Actor, customer: Customer, limit: int = 24) -> list[Invoice]:
+    if not actor.can("invoices:read", customer):
+        return []
+    stmt = select(Invoice).where(Invoice.customer_id == customer.id).order_by(Invoice.issued_at.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def revenue_for(session: Session, customer_id: uuid.UUID) -> Revenue:
+    """Monthly recurring: the latest paid recurring invoice. Lifetime: all paid invoices."""
+    paid = and_(Invoice.customer_id == customer_id, Invoice.status == "paid")
+    latest = session.scalar(
+        select(Invoice.amount).where(paid, Invoice.recurring.is_(True)).order_by(Invoice.issued_at.desc()).limit(1)
+    )
+    lifetime = session.scalar(select(func.coalesce(func.sum(Invoice.amount), 0)).where(paid))
+    return Revenue(Decimal(latest or 0), Decimal(lifetime or 0))
+
+
+def recent_activity(session: Session, customer: Customer, invoice_ids: list[uuid.UUID], limit: int = 20) -> list[Any]:
+    targets = or_(
+        and_(AuditRecord.target_type == "customer", AuditRecord.target_id == str(customer.id)),
+        and_(AuditRecord.target_type == "invoice", AuditRecord.target_id.in_([str(i) for i in invoice_ids])),
+    )
+    stmt = select(AuditRecord).where(targets).order_by(AuditRecord.chain_index.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- changing
+
+
+def _clean(values: dict[str, Any]) -> dict[str, str]:
+    """Trimmed profile fields, or Invalid with every problem at once."""
+    data = {k: str(values.get(k) or "").strip() for k in EDITABLE}
+    errors: dict[str, list[str]] = {}
+    if not data["company_name"]:
+        errors["company_name"] = ["Enter the company name."]
+    elif len(data["company_name"]) > 200:
+        errors["company_name"] = ["Use at most 200 characters."]
+    if len(data["contact_name"]) > 120:
+        errors["contact_name"] = ["Use at most 120 characters."]
+    if len(data["contact_email"]) > 254 or not EMAIL.match(data["contact_email"]):
+        errors["contact_email"] = ["Enter a valid email address."]
+    if data["subscription_tier"] not in TIERS:
+        errors["subscription_tier"] = ["Choose one of the tiers."]
+    if errors:
+        raise Invalid("Please correct the highlighted fields.", errors)
+    return data
+
+
+def _snapshot(customer: Customer) -> dict[str, Any]:
+    return {k: getattr(customer, k) for k in (*EDITABLE, "status")}
+
+
+def create_customer(session: Session, actor: Actor, values: dict[str, Any]) -> Customer:
+    actor.require("customers:create")
+    data = _clean(values)
+    with transaction(session):
+        customer = Customer(**data, status="active", metadata_={})
+        session.add(customer)
+        session.flush()
+        audit.record(session, actor, "customer.created", "customer", customer.id, audit.diff({}, _snapshot(customer)))
+        events.emit(session, actor, "customer.created", "customer", customer.id, {"actor_id": _actor_id(actor)})
+    return customer
+
+
+def _actor_id(actor: Actor) -> str | None:
+    return str(actor.id) if actor.id else None
+
+
+def _fresh(session: Session, actor: Actor, permission: str, customer_id: object, version: int | None) -> Customer:
+    customer = _load(session, customer_id, lock=True)
+    actor.require(permission, customer)
+    if version is not None and customer.version != version:
+        raise Conflict(
+            "Someone else changed this customer after you opened it. Reload to see their change, then try again.",
+            {"version": [f"Current version is {customer.version}; you edited version {version}."]},
+        )
+    return customer
+
+
+def update_customer(
+    session: Session, actor: Actor, customer_id: object, version: int, values: dict[str, Any]
+) -> Customer:
+    data = _clean(values)
+    try:
+        with transaction(session):
+            customer = _fresh(session, actor, "customers:update", customer_id, version)
+            before = _snapshot(customer)
+            for key, value in data.items():
+                setattr(customer, key, value)
+            changes = audit.diff(before, _snapshot(customer))
+            if changes:
+                session.flush()
+                audit.record(session, actor, "customer.updated", "customer", customer.id, changes)
+                events.emit(session, actor, "customer.updated", "customer", customer.id, {"actor_id": _actor_id(actor)})
+            if before["subscription_tier"] != customer.subscription_tier:
+                _tier_changed(session, actor, customer, before["subscription_tier"])
+    except StaleDataError as exc:
+        raise Conflict("Someone else changed this customer at the same moment. Reload and try again.") from exc
+    return customer
+
+
+def _tier_changed(session: Session, actor: Actor, customer: Customer, old: str) -> None:
+    change = {"subscription_tier": [old, customer.subscription_tier]}
+    audit.record(session, actor, "customer.tier_changed", "customer", customer.id, change)
+    data = {"actor_id": _actor_id(actor), "from": old, "to": customer.subscription_tier}
+    events.emit(session, actor, "customer.tier_changed", "customer", customer.id, data)
+
+
+def set_status(session: Session, actor: Actor, customer_id: object, status: str) -> Customer:
+    """Suspend (`suspended`) or reactivate (`active`) a customer."""
+    if status not in ("active", "suspended"):
+        raise Invalid("Unknown status.", {"status": ["Choose active or suspended."]})
+    with transaction(session):
+        customer = _fresh(session, actor, "customers:suspend", customer_id, None)
+        if customer.status == status:
+            raise Conflict(f"This customer is already {status}.")
+        before = customer.status
+        customer.status = status
+        session.flush()
+        action = "customer.suspended" if status == "suspended" else "customer.reactivated"
+        audit.record(session, actor, action, "customer", customer.id, {"status": [before, status]})
+        events.emit(session, actor, action, "customer", customer.id, {"actor_id": _actor_id(actor), "from": before})
+    return customer
+
+
+def validate_metadata(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Key/value rows → a dict; blank rows are dropped. Errors are keyed `metadata-<row>`."""
+    errors: dict[str, list[str]] = {}
+    result: dict[str, str] = {}
+    rows = [(i, k.strip(), v.strip()) for i, (k, v) in enumerate(pairs) if k.strip() or v.strip()]
+    for i, key, value in rows:
+        problems = []
+        if not META_KEY.match(key):
+            problems.append("Keys are 1–64 letters, digits, dots, dashes or underscores.")
+        elif key in result:
+            problems.append(f"The key “{key}” appears twice.")
+        if len(value) > META_MAX_VALUE:
+            problems.append(f"Values are at most {META_MAX_VALUE} characters.")
+        if problems:
+            errors[f"metadata-{i}"] = problems
+        else:
+            result[key] = value
+    if len(rows) > META_MAX_PAIRS:
+        errors["metadata"] = [f"At most {META_MAX_PAIRS} pairs."]
+    if errors:
+        raise Invalid("Please correct the highlighted metadata.", errors)
+    return result
+
+
+def set_metadata(
+    session: Session, actor: Actor, customer_id: object, version: int, pairs: list[tuple[str, str]]
+) -> Customer:
+    data = validate_metadata(pairs)
+    try:
+        with transaction(session):
+            customer = _fresh(session, actor, "customers:update", customer_id, version)
+            before = dict(customer.metadata_ or {})
+            if before != data:
+                customer.metadata_ = data
+                session.flush()
+                audit.record(
+                    session, actor, "customer.metadata_changed", "customer", customer.id, audit.diff(before, data)
+                )
+    except StaleDataError as exc:
+        raise Conflict("Someone else changed this customer at the same moment. Reload and try again.") from exc
+    return customer
+
+
+def mark_invoice_paid(session: Session, actor: Actor, invoice_id: object) -> Invoice:
+    with transaction(session):
+        invoice = session.scalar(select(Invoice).where(Invoice.id == _uuid_or_nil(invoice_id)).with_for_update())
+        if invoice is None or not actor.can("invoices:read", invoice.customer_id):
+            raise NotFound("There is no such invoice.")
+        actor.require("invoices:update", invoice.customer_id)
+        if invoice.status == "paid":
+            raise Conflict(f"Invoice #{invoice.number} is already paid.")
+        if invoice.status not in ("open", "draft"):
+            raise Invalid(f"Invoice #{invoice.number} is {invoice.status} and cannot be paid.", {})
+        before = invoice.status
+        invoice.status, invoice.paid_at = "paid", utcnow()
+        session.flush()
+        changes = {"status": [before, "paid"], "paid_at": [None, invoice.paid_at.isoformat()]}
+        audit.record(session, actor, "invoice.paid", "invoice", invoice.id, changes)
+        data = {"actor_id": _actor_id(actor), "customer_id": str(invoice.customer_id), "amount": str(invoice.amount)}
+        events.emit(session, actor, "invoice.paid", "invoice", invoice.id, data)
+    return invoice

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from app.models.customer import TIERS
+
+
+class CustomerForm(FlaskForm):
+    company_name = StringField("Company", validators=[DataRequired(), Length(max=200)])
+    contact_name = StringField("Contact name", validators=[Length(max=120)])
+    contact_email = EmailField(
+        "Contact email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    subscription_tier = SelectField("Tier", choices=[(t, t.capitalize()) for t in TIERS], default="free")
+    version = HiddenField()
+
+    def values(self) -> dict[str, str]:
+        return {
+            name: getattr(self, name).data
+            for name in ("company_name", "contact_name", "contact_email", "subscription_tier")
+        }
+
+    def add_errors(self, details: dict[str, list[str]]) -> None:
+        for name, messages in details.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = [*field.errors, *messages]
+
+    def version_value(self) -> int:
+        return self.parse_version(self.version.data)
+
+    @staticmethod
+    def parse_version(raw: object) -> int:
+        """A missing or malformed version never matches, so the change is refused as stale."""
+        try:
+            return int(str(raw))
+        except ValueError:
+            return -1

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create and seed the benchmark database (backoffice_bench): migrate, 200 staff, 100,000 customers,
+# 1,000,000 tickets in the peer's shape, and a bench admin with a known password.
+# Usage: bench/setup.sh            (RESET=1 drops and recreates an existing database)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+bench_env
+cd "$BENCH_ROOT"
+flask() { "$VENV/bin/flask" --app wsgi "$@"; }
+exists=$(psql "$PG_ADMIN_URL" -Atc "SELECT 1 FROM pg_database WHERE datname = '$BENCH_DB'")
+if [ -n "$exists" ] && [ "${RESET:-0}" = 1 ]; then
+  psql "$PG_ADMIN_URL" -qc "DROP DATABASE \"$BENCH_DB\" WITH (FORCE)"; exists=""
+fi
+if [ -z "$exists" ]; then
+  psql "$PG_ADMIN_URL" -qc "CREATE DATABASE \"$BENCH_DB\""
+  flask db upgrade
+  echo "== seeding (timed) =="
+  /usr/bin/time -f "seed wall %e s, max RSS %M KB" \
+    "$VENV/bin/flask" --app wsgi seed --users 200 --customers 100000 --tickets 1000000 ${SEED_ARGS:-} \
+    2>&1 | tee "$BENCH_OUT/seed.log"
+else
+  echo "$BENCH_DB exists; seeding skipped (RESET=1 to recreate)"
+  flask db upgrade
+fi
+flask create-admin --email "$BENCH_ADMIN_EMAIL" --name "Load Tester" --password "$BENCH_ADMIN_PASSWORD"
+echo "bench database ready: $BENCH_DATABASE_URL (login $BENCH_ADMIN_EMAIL)"

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.e2e.conftest import login
+
+
+def _add_open_invoice(app: Flask, company: str) -> None:
+    from app.extensions import db
+    from app.models import Customer
+    from tests.factories import make_invoice
+
+    with app.app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.company_name == company))
+        make_invoice(db.session, customer, number=770001, amount=Decimal("420.00"), status="open", paid_at=None)
+        db.session.commit()
+
+
+def test_it_creates_a_customer_edits_metadata_and_marks_an_invoice_paid(
+    page: Any, live_server: str, make_staff: Callable[..., Any], app: Flask
+) -> None:
+    manager = make_staff("manager", email="e2e-manager@example.com")
+    login(page, live_server, manager.email)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("nav-customers").click()
+    page.get_by_test_id("create-customer-btn").click()
+    page.get_by_label("Company").fill("Journey <b>Corp</b>")
+    page.get_by_label("Contact email").fill("ops@journey.example")
+    page.get_by_label("Tier").select_option("starter")
+    page.get_by_test_id("submit-customer").click()
+    assert page.get_by_test_id("success-message").is_visible()
+    assert page.get_by_role("heading", name="Journey <b>Corp</b>").is_visible()
+
+    page.get_by_test_id("meta-add").click()
+    page.get_by_test_id("meta-key").last.fill("crm.account-id")
+    page.get_by_test_id("meta-value").last.fill("A-1001")
+    page.get_by_test_id("meta-save").click()
+    page.get_by_test_id("success-message").last.wait_for()
+    page.reload()
+    assert page.get_by_test_id("meta-key").first.input_value() == "crm.account-id"
+
+    _add_open_invoice(app, "Journey <b>Corp</b>")
+    page.reload()
+    assert page.get_by_test_id("revenue-lifetime").inner_text() == "$0.00"
+    page.get_by_test_id("pay-invoice").click()
+    expect(page.get_by_test_id("revenue-lifetime")).to_have_text("$420.00")
+    assert page.get_by_test_id("pay-invoice").count() == 0
+    assert page.errors == []
