@@ -77,10 +77,26 @@ def _success(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
                   "properties": {"data": data, "meta": keys[(ListMeta, "serialization")] if op.many
                                  else {"type": "object"}}}
     out: dict[str, Any] = {"description": "Success", "content": {"application/json": {"schema": schema}}}
+    links = _links(op)
+    if links:
+        out["links"] = links
     if op.etag:
         out["headers"] = {"ETag": {"description": "The version of the resource, for If-Match.",
                                    "schema": {"type": "string"}}}
     return out
+
+
+def _links(op: Operation) -> dict[str, Any]:
+    """From a created resource to the operations on it (OpenAPI links, for clients and stateful tests)."""
+    if op.method != "POST" or op.status != 201 or _PARAM.search(op.rule):
+        return {}
+    links = {}
+    for other in OPERATIONS:
+        params = [name for _, name in _PARAM.findall(other.rule)]
+        if other.rule.startswith(op.rule + "/<") and len(params) == 1:
+            links[other.endpoint.split(".")[-1]] = {"operationId": other.endpoint.replace(".", "_"),
+                                                    "parameters": {params[0]: "$response.body#/data/id"}}
+    return links
 
 
 def _errors(op: Operation) -> dict[str, Any]:

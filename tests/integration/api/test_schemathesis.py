@@ -9,6 +9,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import CHECKS
 from sqlalchemy.orm import Session
 
@@ -88,3 +89,22 @@ def test_the_api_conforms_to_its_document(case: Any, fuzz_target: Any) -> None:
         # Cases are generated ahead of their calls; a token minted then may have been ended since.
         case.headers["Authorization"] = f"Bearer {_token(app, admin_id)}"
     case.call_and_validate(checks=[CHECKS.get_one(name) for name in CHECK_NAMES])
+
+
+def test_the_api_holds_up_across_linked_calls(api_schema: Any, fuzz_target: Any) -> None:
+    """Stateful: create → read → update → assign → comment, following the document's links."""
+    app, admin_id, _ = fuzz_target
+    checks = [CHECKS.get_one(name) for name in (*CHECK_NAMES, "use_after_free", "ensure_resource_availability")]
+    base = api_schema.as_state_machine()
+
+    class Scenario(base):  # type: ignore[misc, valid-type]
+        def before_call(self, case: Any) -> None:
+            if str((case.headers or {}).get("Authorization", "")).startswith("Bearer eyJ"):
+                case.headers["Authorization"] = f"Bearer {_token(app, admin_id)}"
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            case.validate_response(response, checks=checks, transport_kwargs=kwargs)
+
+    run_state_machine_as_test(Scenario, settings=settings(
+        max_examples=30, stateful_step_count=8, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(HealthCheck)))
