@@ -284,3 +284,17 @@ def test_an_idle_refresh_token_expires(api: FlaskClient, db_session: Session) ->
         raw = _login(api, user.email).get_json()["refresh_token"]
         clock.shift(7 * 86400 + 60)
         assert_envelope(_refresh(api, raw), 401)
+
+
+def test_requests_are_rate_limited_per_address(
+    api: FlaskClient, app: Flask, make_token: Callable[..., Auth]
+) -> None:
+    tokens_ = [make_token("admin") for _ in range(3)]
+    app.config["API_IP_RATE_LIMIT"] = "2 per minute"
+    try:
+        first = [api.get("/api/v1/openapi.json", headers=t.headers).status_code for t in tokens_[:2]]
+        third = api.get("/api/v1/openapi.json", headers=tokens_[2].headers)
+    finally:
+        app.config["API_IP_RATE_LIMIT"] = "600 per minute"
+    assert first == [200, 200]
+    assert_envelope(third, 429)
