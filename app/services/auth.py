@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, needs_rehash, verify_password
-from app.models import User, UserSession
+from app.models import RefreshToken, User, UserSession
 from app.models.base import utcnow
 from app.services import audit, events
 from app.services.actor import Actor
@@ -126,6 +126,11 @@ def end_all_sessions(session: Session, user: User, keep_token: str | None = None
         stmt = stmt.where(UserSession.id != _digest(keep_token))
     else:
         user.session_version += 1
+    # API refresh-token families are sessions too (their access tokens check the family on every request).
+    session.execute(
+        update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     return session.execute(stmt.values(revoked_at=utcnow())).rowcount  # type: ignore[attr-defined]
 
 

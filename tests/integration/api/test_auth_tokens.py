@@ -298,3 +298,17 @@ def test_requests_are_rate_limited_per_address(
         app.config["API_IP_RATE_LIMIT"] = "600 per minute"
     assert first == [200, 200]
     assert_envelope(third, 429)
+
+
+def test_a_password_change_ends_api_tokens(api: FlaskClient, db_session: Session) -> None:
+    from app.services import accounts
+    from app.services.actor import Actor
+
+    user = make_user(db_session)
+    body = _login(api, user.email).get_json()
+    new_password = "a completely different passphrase 42"
+    accounts.change_password(db_session, Actor(id=user.id, label=user.email), user, PASSWORD, new_password,
+                             new_password, keep_token="the-browser-session-that-stays")
+    assert_envelope(_me(api, body["access_token"]), 401)
+    assert_envelope(_refresh(api, body["refresh_token"]), 401)
+    assert _login(api, user.email, new_password).status_code == 200
