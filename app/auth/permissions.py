@@ -141,8 +141,8 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def require(permission: str) -> Callable[[F], F]:
-    """Deny unless the signed-in user holds `permission` (on some object, for scoped grants)."""
+def _guard(permission: str | None, label: str) -> Callable[[F], F]:
+    """Anonymous → login (HTML) or 401 (API); lacking `permission` (when one is named) → 403."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -151,29 +151,24 @@ def require(permission: str) -> Callable[[F], F]:
                 if _wants_json():
                     abort(401)
                 return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-            if not has_any_scope(user_grants(current_user), permission):
+            if permission is not None and not has_any_scope(user_grants(current_user), permission):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.required_permission = permission  # type: ignore[attr-defined]
+        wrapped.required_permission = label  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
 
 
+def require(permission: str) -> Callable[[F], F]:
+    """Deny unless the signed-in user holds `permission` (on some object, for scoped grants)."""
+    return _guard(permission, permission)
+
+
 def login_only(view: F) -> F:
     """For pages every signed-in user may see (their own profile, notifications)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            if _wants_json():
-                abort(401)
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-        return view(*args, **kwargs)
-
-    wrapped.required_permission = "authenticated"  # type: ignore[attr-defined]
-    return wrapped  # type: ignore[return-value]
+    return _guard(None, "authenticated")(view)
 
 
 def public(view: F) -> F:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, Response, flash, jsonify, make_response, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
@@ -61,23 +61,17 @@ def _wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str, code: str | None = None, details: dict | None = None) -> Any:
+def error_response(status: int, message: str, code: str | None = None, details: dict | None = None) -> Response:
+    """The one error answer: JSON envelope for the API, a toast for htmx, else a styled page."""
     if _wants_json():
         body = {"error": {"code": code or ERROR_TITLES.get(status, "error").lower().replace(" ", "_"),
                           "message": message, "details": details or {}}}
-        return jsonify(body), status
+        return make_response(jsonify(body), status)
     if is_htmx():
-        # Keep the page; tell the user in a toast.
-        resp = app_response("", status)
-        return toast(resp, message, "danger")
-    return render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
-                           message=message), status
-
-
-def app_response(body: str, status: int) -> Any:
-    from flask import make_response
-
-    return make_response(body, status)
+        return toast(make_response("", status), message, "danger")  # keep the page; say it in a toast
+    page = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
+                           message=message)
+    return make_response(page, status)
 
 
 def _register_errors(app: Flask) -> None:
@@ -102,12 +96,8 @@ def _register_errors(app: Flask) -> None:
             429: "Too many requests. Wait a moment and try again.",
         }
         resp = error_response(status, messages.get(status, exc.description or ""))
-        if status == 429 and isinstance(resp, tuple):
-            retry_after = getattr(exc, "retry_after", None) or 60
-            body, code = resp
-            resp = app_response(body, code) if isinstance(body, str) else body
-            resp.status_code = code
-            resp.headers["Retry-After"] = str(retry_after)
+        if status == 429:
+            resp.headers["Retry-After"] = str(getattr(exc, "retry_after", None) or 60)
         return resp
 
     @app.errorhandler(Exception)

@@ -40,8 +40,9 @@ def test_it_creates_a_customer_edits_metadata_and_marks_an_invoice_paid(
     page.get_by_test_id("meta-add").click()
     page.get_by_test_id("meta-key").last.fill("crm.account-id")
     page.get_by_test_id("meta-value").last.fill("A-1001")
-    page.get_by_test_id("meta-save").click()
-    page.get_by_test_id("success-message").last.wait_for()
+    with page.expect_response(lambda r: r.url.endswith("/metadata") and r.request.method == "POST") as saved:
+        page.get_by_test_id("meta-save").click()
+    assert saved.value.ok
     page.reload()
     assert page.get_by_test_id("meta-key").first.input_value() == "crm.account-id"
 

@@ -31,5 +31,7 @@ def test_it_filters_the_report_in_place(
     expect(page.get_by_test_id("total-ticket.solved")).to_have_text("1")
     expect(page.get_by_test_id("total-ticket.created")).to_have_count(0)
     assert "type=ticket.solved" in page.url
-    assert page.evaluate("window.Chart && Chart.getChart(document.querySelector('canvas[data-chart]')) !== undefined")
+    # The chart is drawn after the swap settles: wait for it rather than racing it.
+    page.wait_for_function("window.Chart && Chart.getChart(document.querySelector('canvas[data-chart]')) !== undefined",
+                           timeout=5000)
     assert page.errors == []

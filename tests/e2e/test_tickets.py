@@ -59,8 +59,10 @@ def test_an_agent_works_a_ticket_from_creation_to_solved(
     page.get_by_role("button", name="Assign to Cody Colleague").click()
     expect(page.get_by_test_id("current-assignee")).to_have_text("Cody Colleague")
 
-    page.get_by_test_id("field-status").select_option("solved")
-    expect(page.get_by_test_id("success-message").last).to_be_visible()
+    # Wait for the change's own response: an earlier toast may still be on screen.
+    with page.expect_response(lambda r: r.url.endswith("/fields") and r.request.method == "POST") as saved:
+        page.get_by_test_id("field-status").select_option("solved")
+    assert saved.value.ok
     page.reload()
     expect(page.get_by_test_id("field-status")).to_have_value("solved")
     expect(page.get_by_test_id("timeline")).to_contain_text("status open → solved")

@@ -73,9 +73,12 @@ def test_unknown_and_known_emails_get_the_same_answer(client: FlaskClient, db_se
 
 
 def test_too_many_attempts_from_one_address_get_429(client: FlaskClient, db_session: Session) -> None:
-    statuses = [_login(client, f"x{i}@example.com", "whatever it is").status_code for i in range(25)]
-    assert 429 in statuses
-    assert statuses[0] == 401
+    answers = [_login(client, f"x{i}@example.com", "whatever it is") for i in range(25)]
+    statuses = [a.status_code for a in answers]
+    assert statuses[0] == 401 and 429 in statuses
+    limited = answers[statuses.index(429)]
+    assert int(limited.headers["Retry-After"]) > 0
+    assert "Too many requests" in limited.get_data(as_text=True)
 
 
 def test_a_suspended_user_cannot_sign_in_and_loses_open_sessions(
