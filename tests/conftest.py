@@ -116,12 +116,24 @@ TRUNCATE = (
 
 
 def truncate_all(app: Flask) -> None:
+    import time
+
     from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
     from app.extensions import db
 
-    with app.app_context(), db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {TRUNCATE} CASCADE"))
+    with app.app_context():
+        for attempt in range(5):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                    conn.execute(text(f"TRUNCATE {TRUNCATE} CASCADE"))
+                return
+            except OperationalError:  # a straggling request of a live server still holds a lock
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
 
 
 @pytest.fixture()

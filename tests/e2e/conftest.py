@@ -58,7 +58,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture()
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(browser: Any, request: pytest.FixtureRequest, e2e_db: None) -> Iterator[Any]:
+    # Depends on e2e_db so the browser (and its polling) is gone before the tables are emptied.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     errors: list[str] = []
