@@ -6,15 +6,18 @@ import random
 import uuid
 from collections import Counter
 
-from app.seed import _Clock, _ordered_uuid, ticket_rows
+from app.seed import WORDS, _Clock, _ordered_uuid, ticket_rows, tsvector_literal
 
 N = 20_000
+# Unit tests have no database: identity lexemes, with two stop-word stand-ins.
+LEXEMES: dict[str, str | None] = {w: w for w in [*WORDS, "refund"]} | {"access": None, "admin": None}
 
 
 def _rows() -> list[list[str]]:
     staff = [str(uuid.uuid4()) for _ in range(10)]
     customers = [str(uuid.uuid4()) for _ in range(100)]
-    return [r.rstrip("\n").split("\t") for r in ticket_rows(random.Random(7), N, 0, customers, staff, 1_750_000_000)]
+    rows = ticket_rows(random.Random(7), N, 0, customers, staff, 1_750_000_000, LEXEMES)
+    return [r.rstrip("\n").split("\t") for r in rows]
 
 
 def test_it_has_the_peers_status_priority_assignment_and_refund_mix() -> None:
@@ -46,3 +49,8 @@ def test_ids_are_valid_and_ordered() -> None:
 
 def test_the_clock_formats_like_strftime() -> None:
     assert _Clock()(1_700_000_000) == "2023-11-14 22:13:20+00"
+
+
+def test_the_vector_literal_keeps_positions_and_skips_stop_words() -> None:
+    words = ["billing", "access", "billing", "refund"]
+    assert tsvector_literal(words, LEXEMES) == "'billing':1,3 'refund':4"
