@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
-from app.auth.permissions import has_permission
 from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
@@ -214,8 +213,8 @@ WORK_GRANTS = ["*", "tickets:*", "tickets:assign", "tickets:update"]
 def agents(session: Session, q: str = "", limit: int = 10) -> list[Any]:
     """Active users who can work tickets (by role or by their own grants), matching `q` by name or
     email: the assignee typeahead and pickers. Rows of (id, name, email)."""
-    roles = [r.name for r in session.execute(select(Role.name, Role.permissions))
-             if has_permission(r.permissions, "tickets:assign") or has_permission(r.permissions, "tickets:update")]
+    # A grant list holds tickets:assign or tickets:update exactly when it contains one of WORK_GRANTS.
+    roles = select(Role.name).where(Role.permissions.op("?|")(array(WORK_GRANTS)))
     stmt = select(User.id, User.name, User.email).where(
         User.status == "active",
         User.role_name.in_(roles) | User.permissions.op("?|")(array(WORK_GRANTS)),
