@@ -18,6 +18,7 @@ from app.services.roles_setup import create_admin, ensure_default_roles
 
 outbox_cli = AppGroup("outbox", help="Domain events waiting in the outbox.")
 audit_cli = AppGroup("audit", help="The audit trail.")
+search_cli = AppGroup("search", help="The ticket search index.")
 
 
 def register(app: Flask) -> None:
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(search_cli)
     from app import deploy_check
 
     deploy_check.register(app)
@@ -141,3 +143,13 @@ def audit_anchor() -> None:
     path = audit.anchor_file(current_app.config)
     anchor = audit.write_anchor(db.session, path, current_app.config["SECRET_KEY"])
     click.echo(f"anchored record {anchor.chain_index} ({anchor.row_hash[:16]}…) in {path}")
+
+
+@search_cli.command("reindex")
+@click.option("--batch", default=10_000, show_default=True)
+def search_reindex(batch: int) -> None:
+    """Rebuild every ticket's full-text vector (PostgreSQL backend)."""
+    from app.search.postgres import reindex
+
+    done = reindex(db.session, batch, progress=lambda n: click.echo(f"  {n:,} tickets"))
+    click.echo(f"reindexed {done:,} tickets")

@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 from tests.services import claim_redis_db, redis_base_url, release_redis_db  # noqa: E402
 
 WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "recent")
-EMAIL, PASSWORD = "bench-admin@example.com", "quiet lantern harbour 2026"
+# The same bench admin as bench/env.sh, so the scripts never reset each other's password.
+EMAIL = os.environ.get("BENCH_ADMIN_EMAIL", "bench-admin@example.com")
+PASSWORD = os.environ.get("BENCH_ADMIN_PASSWORD", "wrk measures pages 2026")
 
 
 def _opener() -> urllib.request.OpenerDirector:
