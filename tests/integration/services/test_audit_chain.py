@@ -106,3 +106,26 @@ def test_the_timeline_lists_one_targets_records_newest_first(db_session: Session
     audit.record(db_session, ACTOR, "ticket.other", "ticket", "t-2", {})
     records = audit.timeline(db_session, "ticket", "t-1", limit=2)
     assert [r.action for r in records] == ["ticket.step2", "ticket.step1"]
+
+
+def test_a_ticket_change_writes_one_record_that_verifies_until_tampered(
+    app: Flask, make_client: object, db_session: Session, anchors: Path
+) -> None:
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(db_session)
+    client: FlaskClient = make_client("agent")  # type: ignore[operator]
+    resp = client.post(f"/tickets/{ticket.id}/fields", data={"status": "pending", "version": "1"},
+                       headers={"X-Correlation-ID": "req-ticket-7"})
+    assert resp.status_code == 303
+    records = db_session.scalars(select(AuditRecord).where(AuditRecord.target_id == str(ticket.id))).all()
+    assert len(records) == 1
+    rec = records[0]
+    assert rec.target_type == "ticket" and rec.changes["status"] == ["open", "pending"]
+    assert rec.actor_id == client.user.id  # type: ignore[attr-defined]
+    assert str(rec.ip) == "127.0.0.1" and rec.correlation_id == "req-ticket-7"
+    assert _cli(app, "verify")[0] == 0
+
+    _tamper(db_session, "UPDATE audit.audit_log SET changes = '{}' WHERE chain_index = :i", i=rec.chain_index)
+    code, output = _cli(app, "verify")
+    assert code == 1 and f"broken at record {rec.chain_index}" in output
