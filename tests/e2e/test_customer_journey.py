@@ -34,8 +34,8 @@ def test_it_creates_a_customer_edits_metadata_and_marks_an_invoice_paid(
     page.get_by_label("Contact email").fill("ops@journey.example")
     page.get_by_label("Tier").select_option("starter")
     page.get_by_test_id("submit-customer").click()
-    assert page.get_by_test_id("success-message").is_visible()
-    assert page.get_by_role("heading", name="Journey <b>Corp</b>").is_visible()
+    expect(page.get_by_test_id("success-message")).to_be_visible()
+    expect(page.get_by_role("heading", name="Journey <b>Corp</b>")).to_be_visible()
 
     page.get_by_test_id("meta-add").click()
     page.get_by_test_id("meta-key").last.fill("crm.account-id")
@@ -48,7 +48,7 @@ def test_it_creates_a_customer_edits_metadata_and_marks_an_invoice_paid(
 
     _add_open_invoice(app, "Journey <b>Corp</b>")
     page.reload()
-    assert page.get_by_test_id("revenue-lifetime").inner_text() == "$0.00"
+    expect(page.get_by_test_id("revenue-lifetime")).to_have_text("$0.00")
     page.get_by_test_id("pay-invoice").click()
     expect(page.get_by_test_id("revenue-lifetime")).to_have_text("$420.00")
     assert page.get_by_test_id("pay-invoice").count() == 0
