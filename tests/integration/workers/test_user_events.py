@@ -84,3 +84,19 @@ def test_a_role_change_notifies_each_user_once(committed_db: Session, run_jobs: 
         select(func.count()).select_from(Notification).where(Notification.kind == "user.role_changed"))
     assert count == 3
     assert all(n.event_id == evt.id for n in notes)
+
+
+def test_the_role_change_reaches_the_users_bell_and_notifications_page(
+    app: Any, committed_db: Session, run_jobs: Callable[[], int]
+) -> None:
+    from tests.conftest import sign_in
+
+    target = make_user(committed_db, role_name="agent", email="promoted@example.com")
+    committed_db.commit()
+    users.bulk_update(committed_db, SYSTEM, [str(target.id)], "set_role", "viewer")
+    run_jobs()  # a real RQ worker (SimpleWorker, burst) runs the handler
+    client = sign_in(app.test_client(), target)
+    bell = client.get("/notifications/bell", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-testid="notification-count">1</span>' in bell
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Your role has been updated to viewer" in page
