@@ -13,7 +13,8 @@ from app.auth.permissions import grants_within, is_valid_grant
 from app.models import Role, User
 from app.services import audit, events
 from app.services.actor import Actor
-from app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.services.errors import Conflict, Invalid, PermissionDenied
+from app.services.ids import get_or_404
 from app.services.uow import transaction
 from app.services.users import active_admin_count
 
@@ -31,13 +32,7 @@ def list_roles(session: Session, actor: Actor) -> list[tuple[Role, int]]:
 
 def get_role_for(session: Session, actor: Actor, role_id: uuid.UUID | str) -> Role:
     actor.require("roles:read")
-    try:
-        role = session.get(Role, uuid.UUID(str(role_id)))
-    except ValueError:
-        role = None
-    if role is None:
-        raise NotFound("There is no such role.")
-    return role
+    return get_or_404(session, Role, role_id, "There is no such role.")
 
 
 def member_count(session: Session, role: Role) -> int:

@@ -18,6 +18,7 @@ from app.models.ticket import PRIORITIES, STATUSES
 from app.services import audit, events, sla
 from app.services.actor import Actor
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.ids import parse_uuid
 from app.services.uow import transaction
 
 TITLE_MAX = 500
@@ -25,13 +26,6 @@ BODY_MAX = 50_000
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 MAX_TAGS = 20
 FIELDS = ("status", "priority", "assignee_id", "tags")
-
-
-def parse_uuid(raw: object) -> uuid.UUID | None:
-    try:
-        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def get_ticket_for(session: Session, actor: Actor, ticket_id: object, action: str = "read") -> Ticket:

@@ -15,7 +15,8 @@ from app.models.ticket import PRIORITIES, STATUSES
 from app.services import audit, events
 from app.services.actor import Actor
 from app.services.errors import Invalid
-from app.services.tickets import check_assignee, normalise_tags, parse_uuid
+from app.services.ids import parse_uuid
+from app.services.tickets import check_assignee, normalise_tags
 from app.services.tickets_query import TicketFilter, matching_ids
 from app.services.uow import transaction
 

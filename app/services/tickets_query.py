@@ -17,7 +17,8 @@ from app.models.base import utcnow
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
 from app.search import backend
 from app.services.actor import Actor
-from app.services.tickets import get_ticket_for, parse_uuid
+from app.services.ids import parse_uuid
+from app.services.tickets import get_ticket_for
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
          "all": "All"}

@@ -17,6 +17,7 @@ from app.services import audit, events
 from app.services.actor import Actor
 from app.services.auth import end_all_sessions, find_by_email
 from app.services.errors import Invalid, NotFound, PermissionDenied
+from app.services.ids import get_or_404
 from app.services.uow import transaction
 
 NAME_MAX = 120
@@ -86,13 +87,7 @@ def _check_grantable(actor: Actor, role: Role) -> None:
 
 
 def _load(session: Session, user_id: uuid.UUID | str) -> User:
-    try:
-        user = session.get(User, uuid.UUID(str(user_id)))
-    except ValueError:
-        user = None
-    if user is None:
-        raise NotFound("There is no such user.")
-    return user
+    return get_or_404(session, User, user_id, "There is no such user.")
 
 
 def get_user_for(session: Session, actor: Actor, user_id: uuid.UUID | str) -> User:
