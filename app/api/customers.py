@@ -16,10 +16,11 @@ from app.api.paging import decode_cursor, page, split_sort
 from app.api.schemas import Input, Output, PageQuery
 from app.api.security import api_actor
 from app.extensions import db
+from app.models.customer import CUSTOMER_STATUSES, TIERS
 from app.services import customers
 from app.web.listing import ListParams
 
-Tier = Literal["free", "starter", "professional", "enterprise"]
+Tier = Literal[TIERS]  # type: ignore[valid-type]  # the model's values, one source
 Company = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Contact = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254,
@@ -42,7 +43,7 @@ class CustomerOut(Output):
 class CustomerListQuery(PageQuery):
     q: Annotated[str, StringConstraints(max_length=200)] = ""
     tier: Tier | None = None
-    status: Literal["active", "suspended", "churned"] | None = None
+    status: Literal[CUSTOMER_STATUSES] | None = None  # type: ignore[valid-type]
     sort: Literal["company", "-company", "email", "-email", "tier", "-tier", "status", "-status", "updated",
                   "-updated"] = "-updated"
 

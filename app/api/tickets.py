@@ -15,10 +15,11 @@ from app.api.paging import decode_cursor, page, split_sort
 from app.api.schemas import UUID_PATTERN, Input, Output, PageQuery, QueryDate, QueryUUID
 from app.api.security import api_actor
 from app.extensions import db
+from app.models.ticket import PRIORITIES, STATUSES
 from app.services import tickets, tickets_bulk, tickets_query
 
-Status = Literal["open", "pending", "on_hold", "solved", "closed"]
-Priority = Literal["low", "medium", "high", "urgent"]
+Status = Literal[STATUSES]  # type: ignore[valid-type]  # the model's values, one source
+Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]

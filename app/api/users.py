@@ -14,6 +14,7 @@ from app.api.paging import decode_cursor, page, split_sort
 from app.api.schemas import Input, Output, PageQuery, QueryDate
 from app.api.security import api_actor
 from app.extensions import db
+from app.models.user import USER_STATUSES
 from app.services import users, users_queries
 from app.services.errors import Conflict, Invalid
 
@@ -28,7 +29,7 @@ class UserOut(Output):
     name: str
     role: str = Field(validation_alias="role_name")
     permissions: list[str]
-    status: Literal["invited", "active", "suspended"]
+    status: Literal[USER_STATUSES]  # type: ignore[valid-type]
     last_login_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -37,7 +38,7 @@ class UserOut(Output):
 class UserListQuery(PageQuery):
     q: Annotated[str, StringConstraints(max_length=200)] = ""
     role: RoleName | None = None
-    status: Literal["invited", "active", "suspended"] | None = None
+    status: Literal[USER_STATUSES] | None = None  # type: ignore[valid-type]
     created_after: QueryDate | None = None
     sort: Literal["created_at", "-created_at", "name", "-name", "email", "-email", "last_login_at",
                   "-last_login_at", "role", "-role"] = "-created_at"

@@ -79,21 +79,20 @@ class TicketFilter:
             conds.append(Ticket.assignee_id == self.me)
         elif assignee == "none":
             conds.append(Ticket.assignee_id.is_(None))
-        elif assignee:
-            uid = parse_uuid(assignee)
-            if uid:
-                conds.append(Ticket.assignee_id == uid)
-            else:
-                notes.append(f"Ignored unknown assignee “{assignee[:40]}”.")
-                self.filters.pop("assignee")
-        customer = self.filters.get("customer", "")
-        if customer:
-            cid = parse_uuid(customer)
-            if cid:
-                conds.append(Ticket.customer_id == cid)
-            else:
-                notes.append(f"Ignored unknown customer “{customer[:40]}”.")
-                self.filters.pop("customer")
+        else:
+            self._by_id("assignee", Ticket.assignee_id, conds, notes)
+        self._by_id("customer", Ticket.customer_id, conds, notes)
+
+    def _by_id(self, name: str, column: Any, conds: list[ColumnElement[bool]], notes: list[str]) -> None:
+        raw = self.filters.get(name, "")
+        if not raw:
+            return
+        uid = parse_uuid(raw)
+        if uid:
+            conds.append(column == uid)
+        else:
+            notes.append(f"Ignored unknown {name} “{raw[:40]}”.")
+            self.filters.pop(name)
 
 
 ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.priority, Ticket.tags,
