@@ -26,9 +26,6 @@ def get_app() -> Flask:
 class AppWorker(Worker):
     """Runs each job inside the app context, with a fresh connection pool in the forked child."""
 
-    def execute_job(self, job: Any, queue: Queue) -> Any:
-        return super().execute_job(job, queue)
-
     def main_work_horse(self, job: Any, queue: Queue) -> None:
         from app.extensions import db
         from app.services import jobs

@@ -132,14 +132,3 @@ def end_all_sessions(session: Session, user: User, keep_token: str | None = None
         .values(revoked_at=utcnow())
     )
     return session.execute(stmt.values(revoked_at=utcnow())).rowcount  # type: ignore[attr-defined]
-
-
-def recent_sessions(session: Session, user: User, limit: int = 10) -> list[UserSession]:
-    return list(
-        session.scalars(
-            select(UserSession)
-            .where(UserSession.user_id == user.id)
-            .order_by(UserSession.created_at.desc())
-            .limit(limit)
-        )
-    )

@@ -205,12 +205,6 @@ def logout(session: Session, actor: Actor, raw: str) -> None:
         audit.record(session, actor, "auth.api_logout", "user", row.user_id, {"family_id": str(row.family_id)})
 
 
-def revoke_user(session: Session, user_id: uuid.UUID) -> int:
-    """Revoke every live refresh family of a user. The caller commits (inside its transaction)."""
-    stmt = update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-    return session.execute(stmt.values(revoked_at=utcnow())).rowcount  # type: ignore[attr-defined]
-
-
 def logout_everywhere(session: Session, actor: Actor, user: User) -> None:
     """End every browser session and API token of the user."""
     with transaction(session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import OutboxEvent, User
+from app.models import OutboxEvent, Role, User
 from app.services import notifications
 from app.services.events import subscribe
 
@@ -13,10 +13,18 @@ from app.services.events import subscribe
 @subscribe("user.locked")
 def notify_admins_of_lockout(session: Session, evt: OutboxEvent) -> None:
     """Repeated failed sign-ins may be an attack: every active admin hears about it."""
-    admins = session.scalars(select(User.id).where(User.role_name == "admin", User.status == "active")).all()
+    admins = session.scalars(
+        select(User.id)
+        .join(Role, Role.name == User.role_name)
+        .where(Role.permissions.contains(["*"]), User.status == "active")
+    ).all()
     who = evt.data.get("email") or "An account"
     for admin_id in admins:
         notifications.notify(
-            session, admin_id, "user.locked", f"{who} was locked after repeated failed sign-ins.",
-            f"/users/{evt.aggregate_id}", evt.id,
+            session,
+            admin_id,
+            "user.locked",
+            f"{who} was locked after repeated failed sign-ins.",
+            f"/users/{evt.aggregate_id}",
+            evt.id,
         )

@@ -33,8 +33,16 @@ def notify_assignee(session: Session, evt: OutboxEvent) -> None:
     number, title = evt.data.get("number"), evt.data.get("title", "")
     _notify(session, evt, user, "ticket.assigned", f"Ticket #{number} was assigned to you: {title}")
     url = current_app.config["PUBLIC_URL"] + _link(evt.aggregate_id)
-    mail.queue_email(user.email, f"[#{number}] assigned to you", "ticket_assigned", user=user, number=number,
-                     title=title, url=url)
+    mail.queue_email_on_commit(
+        session,
+        user.email,
+        f"[#{number}] assigned to you",
+        "ticket_assigned",
+        user=user,
+        number=number,
+        title=title,
+        url=url,
+    )
 
 
 @subscribe("ticket.bulk_updated")
@@ -57,8 +65,15 @@ def email_customer(session: Session, evt: OutboxEvent) -> None:
     if comment is None or ticket is None:
         return
     customer = session.get(Customer, ticket.customer_id)
-    mail.queue_email(customer.contact_email, f"Re: [#{ticket.number}] {ticket.title}", "ticket_reply",
-                     customer=customer, ticket=ticket, body=comment.body)
+    mail.queue_email_on_commit(
+        session,
+        customer.contact_email,
+        f"Re: [#{ticket.number}] {ticket.title}",
+        "ticket_reply",
+        customer=customer,
+        ticket=ticket,
+        body=comment.body,
+    )
 
 
 @subscribe("ticket.sla_breached")
@@ -69,5 +84,6 @@ def notify_breach(session: Session, evt: OutboxEvent) -> None:
     number = evt.data.get("number")
     _notify(session, evt, user, "ticket.sla_breached", f"Ticket #{number} breached its resolution target.")
     url = current_app.config["PUBLIC_URL"] + _link(evt.aggregate_id)
-    mail.queue_email(user.email, f"[#{number}] SLA breached", "ticket_sla_breached", user=user, number=number,
-                     url=url)
+    mail.queue_email_on_commit(
+        session, user.email, f"[#{number}] SLA breached", "ticket_sla_breached", user=user, number=number, url=url
+    )

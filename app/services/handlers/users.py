@@ -26,8 +26,15 @@ def send_invitation(session: Session, evt: OutboxEvent) -> None:
     if user is None or user.status != "invited":
         return  # deleted, or accepted already: nothing to invite to
     link = _link(f"/invitations/{make_token(user, 'invite')}")
-    mail.queue_email(user.email, "You are invited to Backoffice", "invitation", user=user, link=link,
-                     days=INVITE_MAX_AGE // 86400)
+    mail.queue_email_on_commit(
+        session,
+        user.email,
+        "You are invited to Backoffice",
+        "invitation",
+        user=user,
+        link=link,
+        days=INVITE_MAX_AGE // 86400,
+    )
 
 
 @subscribe("user.password_reset_requested")
@@ -36,8 +43,15 @@ def send_reset_link(session: Session, evt: OutboxEvent) -> None:
     if user is None or user.status != "active":
         return
     link = _link(f"/password/reset/{make_token(user, 'reset')}")
-    mail.queue_email(user.email, "Reset your Backoffice password", "password_reset", user=user, link=link,
-                     minutes=RESET_MAX_AGE // 60)
+    mail.queue_email_on_commit(
+        session,
+        user.email,
+        "Reset your Backoffice password",
+        "password_reset",
+        user=user,
+        link=link,
+        minutes=RESET_MAX_AGE // 60,
+    )
 
 
 @subscribe("user.role_changed")
@@ -45,5 +59,11 @@ def notify_role_changed(session: Session, evt: OutboxEvent) -> None:
     """One notification per user (notify() keeps it to one per event and user on redelivery)."""
     role = evt.data.get("role", "")
     for user_id in evt.data.get("user_ids", []):
-        notifications.notify(session, uuid.UUID(user_id), "user.role_changed",
-                             f"Your role has been updated to {role}", "/profile", evt.id)
+        notifications.notify(
+            session,
+            uuid.UUID(user_id),
+            "user.role_changed",
+            f"Your role has been updated to {role}",
+            "/profile",
+            evt.id,
+        )
