@@ -72,6 +72,9 @@ def parse_range(args: Mapping[str, str], today: date) -> DateRange:
     except ValueError:
         return DateRange(fallback.key, fallback.start, fallback.end,
                          "The dates were not understood (use YYYY-MM-DD); showing the last 30 days.")
+    if not (1900 <= start.year <= 2999 and 1900 <= end.year <= 2999):
+        return DateRange(fallback.key, fallback.start, fallback.end,
+                         "Dates must fall between the years 1900 and 2999; showing the last 30 days.")
     if start > end:
         return DateRange(fallback.key, fallback.start, fallback.end,
                          "The start date was after the end date; showing the last 30 days.")

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
+# Dates outside these years are typos, and date arithmetic near 1 or 9999 overflows.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 @dataclass
@@ -99,7 +101,8 @@ def parse(
         value = args.get(name, "")
         if value:
             try:
-                date.fromisoformat(value)
+                if not MIN_YEAR <= date.fromisoformat(value).year <= MAX_YEAR:
+                    raise ValueError(value)
                 params.filters[name] = value
             except ValueError:
                 params.notes.append(f"Ignored {name.replace('_', ' ')}: “{value[:40]}” is not a date (YYYY-MM-DD).")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,9 +23,10 @@ PER_PAGE = 50
 def _context() -> dict[str, Any]:
     params = listing.parse(request.args, ["chain_index"], "-chain_index", free=FREE, dates=DATES)
     before = request.args.get("before", "")
-    if before and not before.isdigit():
+    # ASCII digits only, and short: str.isdigit() accepts "²", which int() refuses.
+    cursor = int(before) if re.fullmatch(r"[0-9]{1,18}", before) else None
+    if before and cursor is None:
         params.notes.append("Ignored “before”: it must be a record number.")
-    cursor = int(before) if before.isdigit() else None
     f = AuditFilters.from_mapping(params.filters)
     rows = audit_log.list_records(db.session, current_actor(), f, cursor, PER_PAGE)
     has_next = len(rows) > PER_PAGE
