@@ -8,7 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.models import User
-from app.services.auth import end_all_sessions
+from app.services import users
+from app.services.actor import Actor
 from tests.factories import PASSWORD, make_user
 
 
@@ -87,9 +88,7 @@ def test_a_suspended_user_cannot_sign_in_and_loses_open_sessions(
     signed_in = make_client("agent")
     user: User = signed_in.user  # type: ignore[attr-defined]
     assert signed_in.get("/").status_code == 200
-    user.status = "suspended"
-    end_all_sessions(db_session, user)
-    db_session.commit()
+    users.suspend_user(db_session, Actor.system("pytest"), user.id)  # the service, not a hand-made copy
     assert signed_in.get("/").status_code == 302
     assert _login(client, user.email, PASSWORD).status_code == 401
 

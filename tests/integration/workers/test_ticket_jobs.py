@@ -95,10 +95,11 @@ def test_the_sweep_marks_breaches_once_and_notifies(db_session: Session, run_job
 
 def test_the_sla_column_shows_due_and_breached(agent_client: FlaskClient, db_session: Session) -> None:
     make_ticket(db_session, title="Late one", resolution_due_at=utcnow() - timedelta(hours=3, minutes=5))
+    make_ticket(db_session, title="On time", resolution_due_at=utcnow() + timedelta(hours=2))
     html = agent_client.get("/tickets").get_data(as_text=True)
     assert "breached 3 h ago" in html
     breaching = agent_client.get("/tickets?view=breaching").get_data(as_text=True)
-    assert "Late one" in breaching
+    assert "Late one" in breaching and "On time" not in breaching
 
 
 def test_export_runs_as_a_job_with_progress_and_download(
