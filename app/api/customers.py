@@ -109,6 +109,8 @@ def create_customer(body: CustomerCreate) -> Any:
 def update_customer(customer_id: uuid.UUID, body: CustomerPatch) -> Any:
     actor, session = api_actor(), db.session
     current = customers.get_customer_for(session, actor, customer_id)
+    if body.status is not None:
+        actor.require("customers:suspend")  # before the profile change, so a 403 leaves nothing half-done
     seen, by_etag = expected_version(current.version, body.version, "customer")
     values = {k: getattr(current, k) for k in customers.EDITABLE}
     values.update(body.model_dump(exclude_unset=True, exclude={"version", "status"}, exclude_none=True))

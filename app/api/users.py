@@ -99,6 +99,11 @@ def create_user(body: UserCreate) -> Any:
 def update_user(user_id: uuid.UUID, body: UserPatch) -> Any:
     actor, session = api_actor(), db.session
     user = users.get_user_for(session, actor, user_id)
+    # Refuse up front what the caller may not do, so a 403 never follows a half-applied change.
+    if body.role is not None:
+        actor.require("users:set_role")
+    if body.status is not None:
+        actor.require("users:suspend")
     if {"email", "name", "permissions"} & body.model_fields_set:
         try:
             user = users.update_user(session, actor, user_id, body.email or user.email, body.name or user.name,

@@ -43,3 +43,25 @@ def test_a_scoped_grant_opens_only_its_operation(
     reader = make_token("reader").headers
     assert api.get("/api/v1/support/tickets", headers=reader).status_code == 200
     assert_envelope(api.get("/api/v1/users", headers=reader), 403)
+
+
+def test_a_patch_with_a_forbidden_part_changes_nothing(
+    api: FlaskClient, make_token: Callable[..., Auth], db_session: Session
+) -> None:
+    from tests.factories import make_customer, make_user
+
+    db_session.add(Role(name="editor", description="edits, no role or status changes",
+                        permissions=["users:read", "users:update", "customers:read", "customers:update"]))
+    db_session.flush()
+    editor = make_token("editor").headers
+    target = make_user(db_session, name="Before", role_name="agent")
+    resp = api.patch(f"/api/v1/users/{target.id}", headers=editor, json={"name": "After", "role": "viewer"})
+    assert_envelope(resp, 403)
+    db_session.refresh(target)
+    assert (target.name, target.role_name) == ("Before", "agent")
+    customer = make_customer(db_session, company_name="Before Inc")
+    resp = api.patch(f"/api/v1/customers/{customer.id}", headers=editor,
+                     json={"company_name": "After Inc", "status": "suspended", "version": customer.version})
+    assert_envelope(resp, 403)
+    db_session.refresh(customer)
+    assert (customer.company_name, customer.status) == ("Before Inc", "active")
