@@ -69,8 +69,12 @@ def _start(project: Path, log: Path) -> Run:
     port = _free_port()
     out = log.open("wb")
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "app.devserver"], cwd=project, env=_clean_env(port),
-        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "app.devserver"],
+        cwd=project,
+        env=_clean_env(port),
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     return Run(proc, log, port)
 
@@ -93,8 +97,12 @@ def _sign_in(run: Run, email: str, password: str) -> requests.Session:
     base = f"http://127.0.0.1:{run.port}"
     token = _CSRF.search(http.get(f"{base}/login", timeout=10).text)
     assert token, "the login form carries a CSRF token"
-    answer = http.post(f"{base}/login", data={"email": email, "password": password, "csrf_token": token.group(1)},
-                       timeout=30, allow_redirects=False)
+    answer = http.post(
+        f"{base}/login",
+        data={"email": email, "password": password, "csrf_token": token.group(1)},
+        timeout=30,
+        allow_redirects=False,
+    )
     assert answer.status_code in (302, 303), answer.text[:2000]
     return http
 
