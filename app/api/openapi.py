@@ -30,10 +30,11 @@ def _path_params(rule: str) -> list[dict[str, Any]]:
 
 
 def _drop_null(schema: dict[str, Any]) -> dict[str, Any]:
-    """Query values cannot be null: `X | None` becomes `X`."""
+    """Query values cannot be null: `X | None` becomes `X`, and a null default is no default
+    (the parameter is simply left out)."""
     options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
     if len(options) == 1:
-        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
         return {**rest, **options[0]}
     return schema
 

@@ -54,3 +54,14 @@ def test_the_docs_page_needs_the_permission(agent_client: FlaskClient, client: F
     assert agent_client.get("/docs/api").status_code == 403
     anonymous = client.get("/docs/api")
     assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["Location"]
+
+
+def test_the_document_is_valid_openapi(api: FlaskClient, make_token: Callable[..., Auth]) -> None:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    doc = api.get("/api/v1/openapi.json", headers=make_token("viewer").headers).get_json()
+    try:
+        validate(doc)
+    except OpenAPIValidationError as exc:
+        raise AssertionError(f"{exc.message} at {'/'.join(map(str, exc.absolute_path))}") from None
