@@ -15,7 +15,7 @@ from app.models.user import USER_STATUSES
 from app.services.actor import Actor
 from app.services.listing import ListQuery, Page, SortKey, bounded_count, fetch_page, with_count
 
-# Each ends in id; name, role and last sign-in are served by the (…, id) indexes of migration lk7_list_keys.
+# Each ends in id; name and role are served by the (…, id) indexes of migration lk7_list_keys.
 SORTS = {
     "created_at": SortKey((User.created_at, User.id), (datetime, uuid.UUID)),
     "name": SortKey((User.name, User.id), (str, uuid.UUID)),
