@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -12,13 +11,12 @@ from pydantic import Field, StringConstraints
 from app.api import bp
 from app.api.concurrency import etag, expected_version, guarded
 from app.api.endpoint import operation, respond
-from app.api.paging import decode_cursor, page, split_sort
+from app.api.paging import list_query, meta
 from app.api.schemas import Input, Output, PageQuery
 from app.api.security import api_actor
 from app.extensions import db
 from app.models.customer import CUSTOMER_STATUSES, TIERS
 from app.services import customers
-from app.web.listing import ListParams
 
 Tier = Literal[TIERS]  # type: ignore[valid-type]  # the model's values, one source
 Company = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -64,17 +62,6 @@ class CustomerPatch(Input):
     status: Literal["active", "suspended"] | None = Field(None, description="Needs customers:suspend.")
 
 
-@dataclass
-class _Window(ListParams):
-    """The list parameters with an offset taken from the cursor."""
-
-    start: int = 0
-
-    @property
-    def offset(self) -> int:
-        return self.start
-
-
 def _customer(customer: Any, status: int = 200) -> Any:
     return respond(CustomerOut.model_validate(customer), status, headers={"ETag": etag(customer.version)})
 
@@ -82,13 +69,10 @@ def _customer(customer: Any, status: int = 200) -> Any:
 @operation(bp, "GET", "/customers", permission="customers:read", tag="customers", query=CustomerListQuery,
            response=CustomerOut, many=True, summary="List customers (search, tier, status, sorting, cursor pages)")
 def list_customers(query: CustomerListQuery) -> Any:
-    sort, descending = split_sort(query.sort)
-    filters = {k: v for k, v in {"tier": query.tier, "status": query.status}.items() if v}
-    offset = decode_cursor(query.cursor)
-    params = _Window(per_page=query.limit, sort=sort, descending=descending, q=query.q, filters=filters, start=offset)
-    rows, estimate = customers.list_customers(db.session, api_actor(), params)
-    rows, meta = page(rows, query, offset, estimate=estimate)
-    return respond([CustomerOut.model_validate(c) for c in rows], meta=meta.model_dump())
+    filters = query.model_dump(include={"tier", "status"}, exclude_none=True)
+    lq = list_query(query, "customers", query.sort, customers.SORTS[query.sort.lstrip("-")], filters, query.q)
+    page = customers.list_customers(db.session, api_actor(), lq)
+    return respond([CustomerOut.model_validate(c) for c in page.rows], meta=meta(page, "customers", lq))
 
 
 @operation(bp, "GET", "/customers/<uuid:customer_id>", permission="customers:read", tag="customers",

@@ -1,41 +1,30 @@
-"""Opaque cursors for list endpoints, and the sort parameter (`field` or `-field`)."""
+"""List endpoints on the one list contract: signed keyset cursors in, `meta` out, and `sort`."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.api.errors import ApiError
+from flask import current_app
+
 from app.api.schemas import ListMeta, PageQuery
-
-MAX_OFFSET = 100 * 10_000  # as deep as the list pages go
-
-
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+from app.services import listing
 
 
-def decode_cursor(raw: str) -> int:
-    if not raw:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        kind, _, value = text.partition(":")
-        offset = int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        offset, kind = -1, ""
-    if kind != "o" or not 0 <= offset <= MAX_OFFSET:
-        raise ApiError(422, "The cursor is not valid.", {"cursor": ["Use the next_cursor of a previous page."]})
-    return offset
+def list_query(query: PageQuery, scope: str, sort: str, key: listing.SortKey, filters: Mapping[str, Any],
+               q: str = "") -> listing.ListQuery:
+    """The service's query for an API call; a cursor that is malformed, altered or from another
+    list or sort is refused by the service's decoder (Invalid, a 422)."""
+    column, descending = split_sort(sort)
+    start = listing.decode_cursor(query.cursor, scope, sort, key, current_app.secret_key or "")
+    return listing.ListQuery(filters={k: str(v) for k, v in filters.items() if v is not None}, q=q, sort=column,
+                             descending=descending, limit=query.limit, start=start)
 
 
-def page(rows: list[Any], query: PageQuery, offset: int, estimate: int | None = None) -> tuple[list[Any], ListMeta]:
-    """Trim the extra row fetched to detect a next page and build the meta."""
-    more = len(rows) > query.limit
-    nxt = encode_cursor(offset + query.limit) if more and offset + query.limit <= MAX_OFFSET else None
-    return rows[: query.limit], ListMeta(next_cursor=nxt, estimate=estimate)
+def meta(page: listing.Page[Any], scope: str, query: listing.ListQuery) -> dict[str, Any]:
+    nxt = page.next
+    cursor = listing.encode_cursor(nxt, scope, query.sort_token, current_app.secret_key or "") if nxt else None
+    return ListMeta(next_cursor=cursor, estimate=page.estimate).model_dump()
 
 
 def sort_values(fields: Iterable[str]) -> tuple[str, ...]:

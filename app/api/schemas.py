@@ -46,7 +46,7 @@ QueryUUID = Annotated[str, StringConstraints(pattern=f"^{UUID_PATTERN}$"),
 
 class PageQuery(Query):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Rows per page (at most 100).")
-    cursor: Annotated[str, StringConstraints(max_length=500)] = Field(
+    cursor: Annotated[str, StringConstraints(max_length=2000)] = Field(
         "", description="The `next_cursor` of the previous page; empty for the first page."
     )
 

@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from app.api import bp
 from app.api.concurrency import etag, expected_version, guarded
 from app.api.endpoint import operation, respond
-from app.api.paging import decode_cursor, page, split_sort
+from app.api.paging import list_query, meta
 from app.api.schemas import UUID_PATTERN, Input, Output, PageQuery, QueryDate, QueryUUID
 from app.api.security import api_actor
 from app.extensions import db
@@ -130,20 +130,16 @@ def _ticket(ticket: Any, status: int = 200) -> Any:
     return respond(TicketOut.model_validate(ticket), status, headers={"ETag": etag(ticket.version)})
 
 
-def _filter(query: TicketListQuery) -> tickets_query.TicketFilter:
-    raw = query.model_dump(include={"view", "status", "priority", "assignee", "customer", "tag", "created_from",
-                                    "created_to"}, exclude_none=True)
-    return tickets_query.TicketFilter(filters={k: str(v) for k, v in raw.items()}, q=query.q, me=api_actor().id)
+FILTERS = {"view", "status", "priority", "assignee", "customer", "tag", "created_from", "created_to"}
 
 
 @operation(bp, "GET", "/support/tickets", permission="tickets:read", tag="tickets", query=TicketListQuery,
            response=TicketRow, many=True, summary="List tickets with the filters of the Tickets screen")
 def list_tickets(query: TicketListQuery) -> Any:
-    sort, descending = split_sort(query.sort)
-    offset, tf = decode_cursor(query.cursor), _filter(query)
-    rows, _ = tickets_query.list_tickets(db.session, api_actor(), tf, sort, descending, offset, query.limit + 1)
-    rows, meta = page(rows, query, offset, estimate=tickets_query.estimate(db.session, tf))
-    return respond([TicketRow.model_validate(r) for r in rows], meta=meta.model_dump())
+    key = tickets_query.sort_key(query.sort.lstrip("-"))
+    lq = list_query(query, "tickets", query.sort, key, query.model_dump(include=FILTERS, exclude_none=True), query.q)
+    page = tickets_query.list_tickets(db.session, api_actor(), lq)
+    return respond([TicketRow.model_validate(r) for r in page.rows], meta=meta(page, "tickets", lq))
 
 
 @operation(bp, "GET", "/support/tickets/<uuid:ticket_id>", permission="tickets:read", tag="tickets",

@@ -10,7 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from app.api import bp
 from app.api.endpoint import operation, respond
-from app.api.paging import decode_cursor, page, split_sort
+from app.api.paging import list_query, meta
 from app.api.schemas import Input, Output, PageQuery, QueryDate
 from app.api.security import api_actor
 from app.extensions import db
@@ -67,14 +67,10 @@ def _duplicate_as_conflict(exc: Invalid) -> Exception:
 @operation(bp, "GET", "/users", permission="users:read", tag="users", query=UserListQuery, response=UserOut,
            many=True, summary="List staff users (filters, sorting, cursor pages)")
 def list_users(query: UserListQuery) -> Any:
-    sort, descending = split_sort(query.sort)
-    filters = {k: str(v) for k, v in
-               {"role": query.role, "status": query.status, "created_after": query.created_after}.items() if v}
-    offset = decode_cursor(query.cursor)
-    rows, total = users_queries.list_users(db.session, api_actor(), query.q, filters, sort, descending, offset,
-                                           query.limit + 1)
-    rows, meta = page(rows, query, offset, estimate=total)
-    return respond([UserOut.model_validate(u) for u in rows], meta=meta.model_dump())
+    filters = query.model_dump(include={"role", "status", "created_after"}, exclude_none=True)
+    lq = list_query(query, "users", query.sort, users_queries.SORTS[query.sort.lstrip("-")], filters, query.q)
+    page = users_queries.list_users(db.session, api_actor(), lq)
+    return respond([UserOut.model_validate(u) for u in page.rows], meta=meta(page, "users", lq))
 
 
 @operation(bp, "GET", "/users/<uuid:user_id>", permission="users:read", tag="users", response=UserOut,

@@ -15,7 +15,7 @@ from app.models.base import Base, UUIDPk, utcnow
 class Notification(UUIDPk, Base):
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+        Index("ix_notifications_user_id_created_at_id", "user_id", "created_at", "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where="read_at IS NULL"),
         UniqueConstraint("event_id", "user_id", name="uq_notifications_event_id_user_id"),
     )

@@ -19,8 +19,10 @@ class Customer(UUIDPk, Timestamps, Base):
     __tablename__ = "customers"
     __table_args__ = (
         Index("ix_customers_updated_at_id", "updated_at", "id"),
-        Index("ix_customers_company_lower", text("lower(company_name)")),
-        Index("ix_customers_contact_email_lower", text("lower(contact_email)")),
+        Index("ix_customers_company_lower_id", text("lower(company_name)"), "id"),
+        Index("ix_customers_contact_email_lower_id", text("lower(contact_email)"), "id"),
+        Index("ix_customers_subscription_tier_id", "subscription_tier", "id"),
+        Index("ix_customers_status_id", "status", "id"),
         Index("ix_customers_tier_status", "subscription_tier", "status"),
     )
 

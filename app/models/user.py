@@ -18,7 +18,8 @@ class User(UUIDPk, Timestamps, Base):
     __table_args__ = (
         Index("uq_users_email_lower", text("lower(email)"), unique=True),
         Index("ix_users_created_at_id", "created_at", "id"),
-        Index("ix_users_role_name", "role_name"),
+        Index("ix_users_role_name_id", "role_name", "id"),
+        Index("ix_users_name_id", "name", "id"),
     )
 
     email: Mapped[str] = mapped_column(String(254))

@@ -15,14 +15,14 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditRecord, User
 from app.services import audit, jobs
 from app.services.actor import Actor
 from app.services.errors import Conflict, NotFound
+from app.services.listing import Count, ListQuery, Page, Position, SortKey, bounded_count, fetch_page, with_count
 from app.services.uow import transaction
 
 EXPORT_JOB = "workers.jobs.audit.export_audit_csv"
@@ -91,30 +91,30 @@ def conditions(session: Session, f: AuditFilters) -> list[ColumnElement[bool]]:
     return conds
 
 
-def list_records(
-    session: Session, actor: Actor, f: AuditFilters, before: int | None, per_page: int
-) -> list[AuditRecord]:
-    """One page, newest first, strictly before chain index `before`: per_page + 1 rows (keyset)."""
+# Newest first; the chain index is unique and every filter index ends in it.
+SORT = SortKey((AuditRecord.chain_index,), (int,))
+
+
+def list_query(f: AuditFilters, before: int | None = None, limit: int = 50) -> ListQuery:
+    """The audit screen's query: filters, and the chain index the page starts below."""
+    return ListQuery(filters=f.as_dict(), sort="chain_index", descending=True, limit=limit,
+                     start=Position(after=(before,)) if before else Position())
+
+
+def list_records(session: Session, actor: Actor, query: ListQuery) -> Page[AuditRecord]:
+    """One page, newest first, strictly before the cursor's chain index (keyset), and its count."""
     actor.require("audit:read")
-    stmt = select(AuditRecord).where(*conditions(session, f))
-    if before:
-        stmt = stmt.where(AuditRecord.chain_index < before)
-    return list(session.scalars(stmt.order_by(AuditRecord.chain_index.desc()).limit(per_page + 1)))
-
-
-def estimate(session: Session, f: AuditFilters) -> int:
-    """How many records match: exact for no filter (the head index: the chain has no gaps),
-    else the planner's estimate (a COUNT over a million rows would scan)."""
+    f = AuditFilters.from_mapping(query.filters)
     conds = conditions(session, f)
+    page = fetch_page(session, select(AuditRecord).where(*conds), SORT, query, entity=True)
+    return with_count(page, query, lambda: _count(session, conds))
+
+
+def _count(session: Session, conds: list[ColumnElement[bool]]) -> Count:
+    """Exact for no filter (the head index: the chain has no gaps), else bounded."""
     if not conds:
-        return audit.head(session)[0]
-    return _planner_rows(session, select(AuditRecord.chain_index).where(*conds))
-
-
-def _planner_rows(session: Session, stmt: Select[Any]) -> int:
-    compiled = stmt.compile(dialect=postgresql.dialect())  # type: ignore[no-untyped-call]
-    plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params)
-    return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
+        return Count(audit.head(session)[0], exact=True)
+    return bounded_count(session, select(AuditRecord.chain_index).where(*conds))
 
 
 def change_rows(changes: dict[str, Any]) -> list[tuple[str, Any, Any, bool]]:

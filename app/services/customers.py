@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Select, String, and_, func, literal_column, or_, select, text
+from sqlalchemy import Select, String, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,20 +19,18 @@ from app.models.customer import TIERS
 from app.services import audit, events
 from app.services.actor import Actor
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.listing import ListQuery, Page, SortKey, bounded_count, fetch_page, with_count
 from app.services.uow import transaction
 
-if TYPE_CHECKING:
-    from app.web.listing import ListParams
-
-SORTS: dict[str, Any] = {
-    "company": func.lower(Customer.company_name),
-    "email": func.lower(Customer.contact_email),
-    "tier": Customer.subscription_tier,
-    "status": Customer.status,
-    "updated": Customer.updated_at,
+# Each ends in id and is served by an index on the same (…, id) (migrations 0001 and lk7_list_keys).
+SORTS: dict[str, SortKey] = {
+    "company": SortKey((func.lower(Customer.company_name), Customer.id), (str, uuid.UUID)),
+    "email": SortKey((func.lower(Customer.contact_email), Customer.id), (str, uuid.UUID)),
+    "tier": SortKey((Customer.subscription_tier, Customer.id), (str, uuid.UUID)),
+    "status": SortKey((Customer.status, Customer.id), (str, uuid.UUID)),
+    "updated": SortKey((Customer.updated_at, Customer.id), (datetime, uuid.UUID)),
 }
 DEFAULT_SORT = "-updated"
-COUNT_CAP = 1000
 META_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 META_MAX_VALUE = 500
 META_MAX_PAIRS = 50
@@ -73,39 +72,26 @@ def _search(q: str) -> Any:
     return haystack.like(pattern, escape="\\")
 
 
-def _filtered(actor: Actor, params: ListParams) -> Select:
+def _filtered(actor: Actor, query: ListQuery) -> Select:
     stmt = _visible(actor, select(Customer))
-    if params.q:
-        stmt = stmt.where(_search(params.q))
-    if "tier" in params.filters:
-        stmt = stmt.where(Customer.subscription_tier == params.filters["tier"])
-    if "status" in params.filters:
-        stmt = stmt.where(Customer.status == params.filters["status"])
+    if query.q:
+        stmt = stmt.where(_search(query.q))
+    if "tier" in query.filters:
+        stmt = stmt.where(Customer.subscription_tier == query.filters["tier"])
+    if "status" in query.filters:
+        stmt = stmt.where(Customer.status == query.filters["status"])
     return stmt
 
 
-def _estimate(session: Session, stmt: Select) -> int:
-    """Exact up to COUNT_CAP, the planner's estimate beyond it (no full COUNT at 100,000 rows)."""
-    sample = stmt.with_only_columns(Customer.id).limit(COUNT_CAP + 1).subquery()
-    capped = session.scalar(select(func.count()).select_from(sample))
-    if (capped or 0) <= COUNT_CAP:
-        return capped or 0
-    compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
-    return max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_CAP + 1)
-
-
-def list_customers(session: Session, actor: Actor, params: ListParams) -> tuple[list[Customer], int]:
-    """One page (per_page + 1 rows, so the caller knows if there is a next) and a row estimate."""
-    stmt = _filtered(actor, params)
-    column = SORTS[params.sort]
-    if params.q:
-        # Not the sort index: walking it and filtering each row reads all 100,000 when few match;
-        # the trigram index finds the matches, then a top-N sort orders them.
-        column = func.coalesce(column, column)
-    order = (column.desc(), Customer.id.desc()) if params.descending else (column.asc(), Customer.id.asc())
-    rows = session.scalars(stmt.order_by(*order).offset(params.offset).limit(params.per_page + 1)).all()
-    return list(rows), _estimate(session, stmt)
+def list_customers(session: Session, actor: Actor, query: ListQuery) -> Page[Customer]:
+    """One page of customers and a bounded count (no full COUNT at 100,000 rows)."""
+    stmt = _filtered(actor, query)
+    key = SORTS[query.sort]
+    # With a search, not the sort index: walking it and filtering each row reads all 100,000 when
+    # few match; the trigram index finds the matches, then a top-N sort orders them.
+    hidden = [func.coalesce(c, c) for c in key.columns] if query.q else None
+    page = fetch_page(session, stmt, key, query, entity=True, order_columns=hidden)
+    return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(Customer.id)))
 
 
 def _load(session: Session, customer_id: object, lock: bool = False) -> Customer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -17,6 +18,7 @@ from app.models.base import utcnow
 from app.services import audit, mail
 from app.services.actor import Actor
 from app.services.errors import NotFound
+from app.services.listing import ListQuery, Page, SortKey, fetch_page
 from app.services.uow import transaction
 
 UNREAD_CAP = 99
@@ -88,11 +90,16 @@ def unread_count(session: Session, user_id: uuid.UUID) -> int:
     return int(session.scalar(select(func.count()).select_from(inner.limit(UNREAD_CAP + 1).subquery())) or 0)
 
 
-def list_for(session: Session, actor: Actor, unread_only: bool, offset: int, limit: int) -> list[Notification]:
+# Newest first, by (user_id, created_at, id): ix_notifications_user_id_created_at_id.
+SORT = SortKey((Notification.created_at, Notification.id), (datetime, uuid.UUID))
+
+
+def list_for(session: Session, actor: Actor, query: ListQuery) -> Page[Notification]:
+    """The actor's own notifications (filter `show=unread` for the unread ones), newest first."""
     stmt = select(Notification).where(Notification.user_id == actor.id)
-    if unread_only:
+    if query.filters.get("show") == "unread":
         stmt = stmt.where(Notification.read_at.is_(None))
-    return list(session.scalars(stmt.order_by(Notification.created_at.desc()).offset(offset).limit(limit + 1)))
+    return fetch_page(session, stmt, SORT, query, entity=True)
 
 
 def mark_read(session: Session, actor: Actor, notification_id: uuid.UUID) -> Notification:

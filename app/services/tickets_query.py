@@ -1,8 +1,7 @@
-"""Screen queries for tickets: the list (fast at 1,000,000 rows), its estimate, the detail page."""
+"""Screen queries for tickets: the list (fast at 1,000,000 rows), its count, the detail page."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
 from app.search import backend
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
+from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, with_count
 from app.services.tickets import get_ticket_for
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
@@ -110,65 +110,78 @@ RANKS = {
 }
 
 
-def _order(sort: str, descending: bool, walk_index: bool = True) -> list[Any]:
-    """ORDER BY for a sort, always ending in id, each matching an index read forwards or backwards.
+def sort_key(sort: str) -> SortKey:
+    """The key of a sort, always ending in id, each matching an index read forwards or backwards."""
+    sort = sort if sort in SORTS else "updated_at"
+    if sort in RANKS:
+        return SortKey((RANKS[sort], Ticket.updated_at, Ticket.id), (int, datetime, uuid.UUID))
+    if sort == "number":  # unique already
+        return SortKey((Ticket.number,), (int,))
+    # resolution_due_at may be NULL: a row comparison cannot step over NULLs, so it pages by offset.
+    return SortKey((getattr(Ticket, sort), Ticket.id), (datetime, uuid.UUID), keyset=sort != "resolution_due_at")
 
-    walk_index=False hides the columns from the planner (coalesce(c, c)): for a selective GIN filter
+
+def _walked(key: SortKey, walk_index: bool) -> tuple[Any, ...]:
+    """walk_index=False hides the columns from the planner (coalesce(c, c)): for a selective GIN filter
     (a tag) reading the matches and sorting them beats walking the sort index, which for a rare or
     absent tag would scan the whole table looking for 51 rows."""
-    sort = sort if sort in SORTS else "updated_at"
-    cols: list[Any] = [RANKS[sort], Ticket.updated_at] if sort in RANKS else [getattr(Ticket, sort)]
-    if not walk_index:
-        cols = [func.coalesce(c, c) for c in cols]
-    if sort != "number":  # number is unique already
-        cols.append(Ticket.id)
-    return [c.desc() if descending else c.asc() for c in cols]
+    return key.columns if walk_index else tuple(func.coalesce(c, c) for c in key.columns)
 
 
-def page_ids(tf: TicketFilter, sort: str, descending: bool, offset: int, limit: int) -> tuple[Select[Any], list[str]]:
-    """The ids of one page, found on an index alone."""
+def page_ids(tf: TicketFilter, sort: str, descending: bool, offset: int, limit: int,
+             after: tuple[Any, ...] | None = None) -> tuple[Select[Any], list[str]]:
+    """The ids of one page, found on an index alone: from an offset, or after a row's sort key."""
     conds, notes = tf.conditions()
-    walk = not tf.filters.get("tag")
-    return select(Ticket.id).where(*conds).order_by(*_order(sort, descending, walk)).offset(offset).limit(limit), notes
+    key = sort_key(sort)
+    cols = _walked(key, not tf.filters.get("tag"))
+    stmt = select(Ticket.id).where(*conds)
+    if after is not None:
+        stmt = stmt.where(key.after(descending, after, cols))
+    elif offset:
+        stmt = stmt.offset(offset)
+    return stmt.order_by(*key.order_by(descending, cols)).limit(limit), notes
 
 
-def list_tickets(session: Session, actor: Actor, tf: TicketFilter, sort: str, descending: bool,
-                 offset: int, limit: int) -> tuple[list[Any], list[str]]:
-    """One page of rows (with customer and assignee names, in one query), plus filter notes.
+def ticket_filter(actor: Actor, query: ListQuery) -> TicketFilter:
+    return TicketFilter(dict(query.filters), query.q, actor.id)
+
+
+def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
+    """One page of rows (with customer and assignee names, in one query), its notes and count.
 
     The page's ids are found first on the index alone (a deferred join), so deep pages do not
     join every skipped row."""
     actor.require("tickets:read")
-    ids, notes = page_ids(tf, sort, descending, offset, limit)
+    tf = ticket_filter(actor, query)
+    key = sort_key(query.sort)
+    ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after)
     page = ids.subquery("page")
     stmt = (
-        select(*ROW_COLUMNS, Customer.company_name.label("company"), Assignee.name.label("assignee_name"))
+        select(*ROW_COLUMNS, Customer.company_name.label("company"), Assignee.name.label("assignee_name"),
+               *(c.label(f"sort_key_{i}") for i, c in enumerate(key.columns)))
         .join(page, page.c.id == Ticket.id)
         .join(Customer, Customer.id == Ticket.customer_id)
         .outerjoin(Assignee, Assignee.id == Ticket.assignee_id)
-        .order_by(*_order(sort, descending))
+        .order_by(*key.order_by(query.descending))
     )
-    return list(session.execute(stmt).all()), notes
+    result = page_from(list(session.execute(stmt).all()), key, query)
+    result.notes = notes
+    return with_count(result, query, lambda: count_matching(session, tf))
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:
     conds, _ = tf.conditions()
-    return list(session.scalars(select(Ticket.id).where(*conds).order_by(*_order("updated_at", True)).limit(limit)))
+    key = sort_key("updated_at")
+    return list(session.scalars(select(Ticket.id).where(*conds).order_by(*key.order_by(True)).limit(limit)))
 
 
-def estimate(session: Session, tf: TicketFilter, exact_below: int = 1000) -> int:
-    """The planner's row estimate (no scan); when it is small, a capped exact count instead."""
+def count_matching(session: Session, tf: TicketFilter) -> Count:
     conds, _ = tf.conditions()
-    stmt: Select[Any] = select(Ticket.id).where(*conds)
-    conn = session.connection()
-    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
-    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params).scalar_one()
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    rows = int(plan[0]["Plan"]["Plan Rows"])
-    if rows < exact_below:
-        capped = select(func.count()).select_from(stmt.limit(exact_below + 1).subquery())
-        rows = int(session.scalar(capped) or 0)
-    return rows
+    return bounded_count(session, select(Ticket.id).where(*conds))
+
+
+def estimate(session: Session, tf: TicketFilter) -> int:
+    return count_matching(session, tf).value
 
 
 @dataclass

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, text
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditRecord, Role, User, UserSession
 from app.models.user import USER_STATUSES
 from app.services.actor import Actor
+from app.services.listing import ListQuery, Page, SortKey, bounded_count, fetch_page, with_count
 
+# Each ends in id; name and role are served by the (…, id) indexes of migration lk7_list_keys.
 SORTS = {
-    "created_at": User.created_at,
-    "name": User.name,
-    "email": func.lower(User.email),  # served by uq_users_email_lower
-    "last_login_at": User.last_login_at,
-    "role": User.role_name,  # served by ix_users_role_name
+    "created_at": SortKey((User.created_at, User.id), (datetime, uuid.UUID)),
+    "name": SortKey((User.name, User.id), (str, uuid.UUID)),
+    "email": SortKey((func.lower(User.email),), (str,)),  # unique: uq_users_email_lower
+    # Never signed in (NULL) sorts last either way; a row comparison cannot step over NULLs.
+    "last_login_at": SortKey((User.last_login_at, User.id), (datetime, uuid.UUID), keyset=False, nulls_last=True),
+    "role": SortKey((User.role_name, User.id), (str, uuid.UUID)),
 }
 DEFAULT_SORT = "-created_at"
-COUNT_CAP = 1000
 
 
 def role_names(session: Session) -> list[str]:
@@ -51,27 +54,12 @@ def _filtered(q: str, filters: Mapping[str, str]) -> Select[Any]:
     return stmt
 
 
-def list_users(
-    session: Session, actor: Actor, q: str, filters: Mapping[str, str], sort: str, descending: bool,
-    offset: int, limit: int,
-) -> tuple[list[User], int]:
-    """`limit` rows from `offset`, and a total capped at COUNT_CAP + 1: never a full COUNT."""
+def list_users(session: Session, actor: Actor, query: ListQuery) -> Page[User]:
+    """One page of users and a bounded count: never a full COUNT."""
     actor.require("users:read")
-    column = SORTS[sort]
-    order = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    tiebreak = User.id.desc() if descending else User.id.asc()
-    stmt = _filtered(q, filters).order_by(order, tiebreak).offset(offset).limit(limit)
-    rows = list(session.scalars(stmt))
-    capped = _filtered(q, filters).with_only_columns(User.id).limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(capped)) or 0
-    return rows, total if total <= COUNT_CAP else max(_planner_estimate(session, _filtered(q, filters)), total)
-
-
-def _planner_estimate(session: Session, stmt: Select[Any]) -> int:
-    """PostgreSQL's own row estimate for a query: "about N" without counting N rows."""
-    compiled = stmt.with_only_columns(User.id).compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()  # noqa: S608 - our own SQL
-    return int(plan[0]["Plan"]["Plan Rows"])
+    stmt = _filtered(query.q, query.filters)
+    page = fetch_page(session, stmt, SORTS[query.sort], query, entity=True)
+    return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(User.id)))
 
 
 def recent_activity(session: Session, user: User, limit: int = 20) -> list[AuditRecord]:

@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from app.services import listing
+
 MAX_PER_PAGE = 100
-MAX_PAGE = 10_000
+MAX_PAGE = listing.MAX_OFFSET // MAX_PER_PAGE
 # Dates outside these years are typos, and date arithmetic near 1 or 9999 overflows.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
@@ -31,6 +33,12 @@ class ListParams:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def list_query(self, with_count: bool = True) -> listing.ListQuery:
+        """The service's query for this view (pages by offset: the URL says which page)."""
+        return listing.ListQuery(filters=dict(self.filters), q=self.q, sort=self.sort, descending=self.descending,
+                                 limit=self.per_page, start=listing.Position(offset=self.offset),
+                                 with_count=with_count)
 
     def query(self, **changes: Any) -> str:
         """The query string for this view with some values changed (None removes one)."""
@@ -111,17 +119,17 @@ def parse(
 
 @dataclass
 class Page:
-    """One page of rows without a full COUNT: we fetch one row more to know if there is a next."""
+    """A service page as a screen shows it: with the view's parameters for its links."""
 
     rows: list[Any]
     params: ListParams
     has_next: bool
-    estimate: int | None = None  # planner estimate or capped count, for "about N" / "1,000+"
+    estimate: int | None = None  # planner estimate or bounded count, for "about N" / "N"
 
     @property
     def has_prev(self) -> bool:
         return self.params.page > 1
 
 
-def page_of(rows: list[Any], params: ListParams, estimate: int | None = None) -> Page:
-    return Page(rows[: params.per_page], params, len(rows) > params.per_page, estimate)
+def page_of(result: listing.Page[Any], params: ListParams) -> Page:
+    return Page(result.rows, params, result.has_next, result.estimate)

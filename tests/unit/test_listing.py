@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from app.services import listing
 from app.web.listing import page_of, parse
 
 SORTS = ("updated_at", "title")
@@ -28,5 +29,7 @@ def test_sort_query_flips_direction_and_resets_page() -> None:
 
 def test_page_of_knows_if_there_is_a_next_page() -> None:
     p = parse({"per_page": "2"}, SORTS, "-updated_at")
-    assert page_of([1, 2, 3], p).has_next and page_of([1, 2, 3], p).rows == [1, 2]
-    assert not page_of([1, 2], p).has_next
+    key = listing.SortKey(("k",), (int,))
+    full = listing.page_from([(1, 1), (2, 2), (3, 3)], key, p.list_query(), entity=True)
+    assert page_of(full, p).has_next and page_of(full, p).rows == [1, 2]
+    assert not page_of(listing.page_from([(1, 1), (2, 2)], key, p.list_query(), entity=True), p).has_next

@@ -28,13 +28,11 @@ def _context() -> dict[str, Any]:
     if before and cursor is None:
         params.notes.append("Ignored “before”: it must be a record number.")
     f = AuditFilters.from_mapping(params.filters)
-    rows = audit_log.list_records(db.session, current_actor(), f, cursor, PER_PAGE)
-    has_next = len(rows) > PER_PAGE
-    rows = rows[:PER_PAGE]
+    page = audit_log.list_records(db.session, current_actor(), audit_log.list_query(f, cursor, PER_PAGE))
     return {
-        "filters": f, "records": rows, "notes": params.notes, "cursor": cursor,
-        "estimate": audit_log.estimate(db.session, f), "query": urlencode(f.as_dict()),
-        "next_before": rows[-1].chain_index if has_next else None,
+        "filters": f, "records": page.rows, "notes": params.notes, "cursor": cursor,
+        "estimate": page.estimate, "query": urlencode(f.as_dict()),
+        "next_before": page.next.after[0] if page.next and page.next.after else None,
         "change_rows": audit_log.change_rows, "target_url": audit_log.target_url,
     }
 

@@ -25,9 +25,8 @@ def _list_context() -> dict[str, Any]:
     unknown = sorted(k for k in request.args if k not in known)
     if unknown:
         params.notes.append(f"Ignored unknown parameter “{', '.join(unknown)[:60]}”.")
-    rows, estimate = customers.list_customers(db.session, current_actor(), params)
     return {
-        "page": listing.page_of(rows, params, estimate),
+        "page": listing.page_of(customers.list_customers(db.session, current_actor(), params.list_query()), params),
         "params": params,
         "tiers": TIERS,
         "statuses": CUSTOMER_STATUSES,

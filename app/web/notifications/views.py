@@ -22,8 +22,8 @@ def _context() -> dict[str, Any]:
     params = listing.parse(request.args, ["created_at"], "-created_at", choices={"show": ["unread", "all"]})
     unread_only = params.filters.get("show") == "unread"
     params.per_page = PER_PAGE
-    rows = notifications.list_for(db.session, current_actor(), unread_only, params.offset, PER_PAGE)
-    return {"page": listing.page_of(rows, params), "params": params, "unread_only": unread_only,
+    result = notifications.list_for(db.session, current_actor(), params.list_query(with_count=False))
+    return {"page": listing.page_of(result, params), "params": params, "unread_only": unread_only,
             "unread": notifications.unread_count(db.session, current_user.id),
             "preferences": notifications.preferences_of(current_user)}
 

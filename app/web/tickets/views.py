@@ -22,17 +22,20 @@ from app.web.htmx import is_htmx, render, toast
 from app.web.tickets import bp
 
 
+def list_params(args: Mapping[str, str]) -> listing.ListParams:
+    return listing.parse(args, SORTS, "-updated_at", choices=CHOICES, free=FREE, dates=DATES)
+
+
 def list_filter(args: Mapping[str, str]) -> tuple[listing.ListParams, TicketFilter]:
-    params = listing.parse(args, SORTS, "-updated_at", choices=CHOICES, free=FREE, dates=DATES)
+    params = list_params(args)
     return params, TicketFilter(params.filters, params.q, current_user.id)
 
 
 def list_context(args: Mapping[str, str]) -> dict[str, Any]:
-    params, tf = list_filter(args)
-    rows, notes = tickets_query.list_tickets(db.session, current_actor(), tf, params.sort, params.descending,
-                                             params.offset, params.per_page + 1)
-    params.notes.extend(notes)
-    page = listing.page_of(rows, params, tickets_query.estimate(db.session, tf))
+    params = list_params(args)
+    result = tickets_query.list_tickets(db.session, current_actor(), params.list_query())
+    params.notes.extend(result.notes)
+    page = listing.page_of(result, params)
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
             "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db.session, limit=30),
             "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP}

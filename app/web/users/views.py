@@ -31,9 +31,7 @@ def list_context(args: Mapping[str, str], form: UserForm | None = None, **extra:
     """Everything the list screen and each of its blocks needs (one builder for both paths)."""
     choices = filter_choices(db.session)
     params = listing.parse(args, SORTS, DEFAULT_SORT, choices=choices, dates=["created_after"])
-    rows, estimate = list_users(db.session, current_actor(), params.q, params.filters, params.sort,
-                                params.descending, params.offset, params.per_page + 1)
-    page = listing.page_of(rows, params, estimate)
+    page = listing.page_of(list_users(db.session, current_actor(), params.list_query()), params)
     return {"page": page, "params": params, "choices": choices, "form": form or _user_form(),
             "bulk": None, "oob": False, **extra}
 

@@ -327,9 +327,9 @@ def test_a_post_without_csrf_is_refused(admin_client: FlaskClient, db_session: S
 def test_beyond_the_count_cap_it_shows_the_planner_estimate(
     viewer_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services import customers
+    from app.services import listing
 
-    monkeypatch.setattr(customers, "COUNT_CAP", 2)
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)
     for i in range(4):
         make_customer(db_session, company_name=f"O'Brien & Sons {i}")
     resp = viewer_client.get("/customers?q=o%27brien&tier=professional")
