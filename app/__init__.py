@@ -60,11 +60,15 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     _init_security_headers(app)
     observability.init_app(app)
 
-    from app import cli
+    from app import api, cli
+    from app.services import handlers
     from app.web import register_web
 
+    # The HTML area and the JSON API side by side; neither imports the other's registration.
     register_web(app)
+    api.register(app)
     cli.register(app)
+    handlers.register_all()
     return app
 
 

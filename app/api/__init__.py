@@ -62,4 +62,3 @@ def register(app: Flask) -> None:
         limiter.limit(_ip_limit)(bp)
         csrf.exempt(bp)
     app.register_blueprint(bp)
-    app.register_blueprint(meta_views.docs_bp)
