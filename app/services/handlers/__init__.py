@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.services import catalogue, events
 from app.services.handlers import analytics, notifications, tickets, users
 
-HANDLERS: dict[str, tuple[events.Handler, ...]] = {
+_OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.created": (users.send_invitation,),
     "user.invitation_resent": (users.send_invitation,),
     "user.password_reset_requested": (users.send_reset_link,),
@@ -15,7 +15,11 @@ HANDLERS: dict[str, tuple[events.Handler, ...]] = {
     "ticket.bulk_updated": (tickets.notify_bulk_assignee,),
     "ticket.reply_added": (tickets.email_customer,),
     "ticket.sla_breached": (tickets.notify_breach,),
-    **dict.fromkeys(catalogue.TRACKED, (analytics.track,)),
+}
+# Every type, with its handlers in the order they run: the area's own, then analytics.
+HANDLERS: dict[str, tuple[events.Handler, ...]] = {
+    t: (*_OWN.get(t, ()), *((analytics.track,) if t in catalogue.TRACKED else ()))
+    for t in dict.fromkeys([*_OWN, *catalogue.TRACKED])
 }
 
 
