@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import Customer, Ticket
@@ -98,6 +98,16 @@ def _row_values(session: Session, action: str, new: Any, row: Any, after: Any, n
     return {FIELD[action]: after}
 
 
+def _write(session: Session, values: list[tuple[uuid.UUID, dict[str, Any]]], now: Any) -> None:
+    """One UPDATE per distinct set of new values (a status change is one or two statements)."""
+    groups: dict[str, tuple[dict[str, Any], list[uuid.UUID]]] = {}
+    for tid, cols in values:
+        groups.setdefault(repr(sorted(cols.items())), (cols, []))[1].append(tid)
+    for cols, ids in groups.values():
+        session.execute(update(Ticket.__table__).where(_T.id.in_(ids))
+                        .values(**cols, version=_T.version + 1, updated_at=now))
+
+
 FIELD = {"status": "status", "priority": "priority", "assignee": "assignee_id", "add_tag": "tags",
          "remove_tag": "tags"}
 _T = Ticket.__table__.c
@@ -128,14 +138,11 @@ def bulk_update(session: Session, actor: Actor, action: str, value: str, ids: li
             before_v, after_v = _jsonable(row.old), _jsonable(after)
             items.append((row.id, {field: [before_v, after_v], "version": [row.version, row.version + 1],
                                    "bulk": True}))
-            values.append({"b_id": row.id, "version": row.version + 1, "updated_at": now,
-                           **_row_values(session, action, new, row, after, now)})
+            values.append((row.id, _row_values(session, action, new, row, after, now)))
             evts += [(t, row.id, d) for t, d in
                      change_events(row.number, row.title, aid, {field: before_v}, {field: after_v}, bulk=True)]
         if changed:
-            # One statement, executed for many rows: each row gets its own values.
-            session.execute(update(Ticket.__table__).where(_T.id == bindparam("b_id"))
-                            .values({k: bindparam(k) for k in values[0] if k != "b_id"}), values)
+            _write(session, values, now)
             audit.record_many(session, actor, "ticket.updated", "ticket", items)
             for type_ in dict.fromkeys(t for t, _, _ in evts):
                 events.emit_many(session, actor, type_, "ticket", [(i, d) for t, i, d in evts if t == type_])
