@@ -60,12 +60,16 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     _init_security_headers(app)
     observability.init_app(app)
 
-    from app import boundary, cli
+    from app import api, boundary, cli
+    from app.services import handlers
     from app.web import error_response, register_web
 
+    # The HTML area and the JSON API side by side; neither imports the other's registration.
     register_web(app)
+    api.register(app)
     boundary.init_app(app, error_response)
     cli.register(app)
+    handlers.register_all()
     return app
 
 

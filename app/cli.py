@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -111,9 +112,11 @@ def wait_for_services(timeout: float) -> None:
 @click.option("--with-scheduler/--no-scheduler", default=True)
 def worker_cmd(burst: bool, with_scheduler: bool) -> None:
     """Run an RQ worker (same as `python -m workers`)."""
-    from workers.runner import run_worker
-
-    run_worker(burst=burst, with_scheduler=with_scheduler)
+    # The worker process builds its own app; starting it by module path keeps app/ from importing
+    # workers/ (which imports app/).
+    args = [sys.executable, "-m", "workers", *(["--burst"] if burst else []),
+            *([] if with_scheduler else ["--no-scheduler"])]
+    os.execv(sys.executable, args)  # noqa: S606 - our own interpreter and module
 
 
 @outbox_cli.command("relay")

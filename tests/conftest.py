@@ -113,6 +113,9 @@ TRUNCATE = (
     "event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
     "ticket_comments, support_tickets, invoices, customers, user_sessions, users"
 )
+# Tables a committed test leaves alone: seeded reference data, the append-only audit log, and the
+# dashboard rollups (kept by triggers; tests compare them before and after).
+KEPT = ("roles", "sla_policies", "audit_log", "ticket_daily_stats", "ticket_open_counts", "revenue_daily")
 
 
 def truncate_all(app: Flask) -> None:

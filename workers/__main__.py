@@ -7,4 +7,6 @@ from workers.runner import run_worker
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m workers")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    run_worker(burst=parser.parse_args().burst)
+    parser.add_argument("--no-scheduler", action="store_true", help="do not run the RQ scheduler")
+    args = parser.parse_args()
+    run_worker(burst=args.burst, with_scheduler=not args.no_scheduler)

@@ -63,5 +63,4 @@ def register(app: Flask) -> None:
         limiter.limit(_ip_limit)(bp)
         csrf.exempt(bp)
     app.register_blueprint(bp)
-    app.register_blueprint(meta_views.docs_bp)
     app.before_request(_limit_body)

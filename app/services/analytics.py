@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.models import AnalyticsEvent
 from app.services.actor import Actor
+from app.services.catalogue import TRACKED
 from app.services.dashboard import DateRange
-from app.services.handlers.analytics import TRACKED
 
 TYPES: tuple[str, ...] = TRACKED
 

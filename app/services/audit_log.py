@@ -29,7 +29,9 @@ EXPORT_JOB = "workers.jobs.audit.export_audit_csv"
 EXPORT_MAX_ROWS = 100_000
 EXPORT_TTL = 3600
 # Where each target type lives in the UI; others are shown without a link.
-TARGET_URLS = {"user": "/users/{}", "customer": "/customers/{}", "ticket": "/tickets/{}"}
+# Every audit target type, with the page that shows one (None: it has no page of its own).
+TARGET_URLS: dict[str, str | None] = {"user": "/users/{}", "customer": "/customers/{}", "ticket": "/tickets/{}",
+                                      "role": None, "invoice": None, "job": None, "audit": None}
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import EventDelivery, OutboxEvent
 from app.models.base import utcnow
-from app.services import jobs
+from app.services import catalogue, jobs
 from app.services.actor import Actor
 
 log = logging.getLogger(__name__)
@@ -29,26 +29,35 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, OutboxEvent], None]
 _handlers: dict[str, list[tuple[str, Handler]]] = {}
 PROCESS_JOB = "workers.jobs.events.process_event"
+PROCESS_MANY_JOB = "workers.jobs.events.process_events"
+BATCH = 100
 # Longer than a job's timeout (jobs.DEFAULT_TIMEOUT), so a slow but live job is not sent twice.
 REDELIVER_AFTER = timedelta(minutes=6)
 MAX_ATTEMPTS = 10
 
 
-def subscribe(event_type: str) -> Callable[[Handler], Handler]:
-    """Register a handler for an event type (the durable ServiceBus)."""
+def handler_name(fn: Handler) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
 
-    def decorator(fn: Handler) -> Handler:
-        name = f"{fn.__module__}.{fn.__qualname__}"
-        entries = _handlers.setdefault(event_type, [])
-        if all(existing != name for existing, _ in entries):
-            entries.append((name, fn))
-        return fn
 
-    return decorator
+def register(event_type: str, fn: Handler) -> None:
+    """Register a handler the catalogue declares as a consumer of the type (idempotent)."""
+    name = handler_name(fn)
+    if name not in catalogue.get(event_type).consumers:
+        raise ValueError(f"{name} is not a declared consumer of {event_type} (see app/services/catalogue.py)")
+    entries = _handlers.setdefault(event_type, [])
+    if all(existing != name for existing, _ in entries):
+        entries.append((name, fn))
 
 
 def handlers_for(event_type: str) -> list[tuple[str, Handler]]:
     return list(_handlers.get(event_type, []))
+
+
+def missing_handlers(event_type: str) -> list[str]:
+    """Declared consumers of the type that nobody registered."""
+    registered = {name for name, _ in _handlers.get(event_type, [])}
+    return [c for c in catalogue.get(event_type).consumers if c not in registered]
 
 
 def emit(
@@ -60,6 +69,7 @@ def emit(
     data: dict[str, Any] | None = None,
     version: int = 1,
 ) -> OutboxEvent:
+    _check(type, data)
     evt = OutboxEvent(
         id=uuid.uuid4(),
         type=type,
@@ -75,18 +85,49 @@ def emit(
     return evt
 
 
+def emit_many(
+    session: Session, actor: Actor, type: str, aggregate_type: str, items: list[tuple[object, dict[str, Any]]]
+) -> list[uuid.UUID]:
+    """One event per (aggregate id, data), written with one INSERT (bulk changes)."""
+    if not items:
+        return []
+    now = utcnow()
+    rows = []
+    for aggregate_id, data in items:
+        _check(type, data)
+        rows.append({"id": uuid.uuid4(), "type": type, "aggregate_type": aggregate_type,
+                     "aggregate_id": str(aggregate_id), "data": data, "version": 1, "occurred_at": now,
+                     "correlation_id": actor.correlation_id, "attempts": 0})
+    session.execute(insert(OutboxEvent), rows)
+    ids = [r["id"] for r in rows]
+    session.info.setdefault("outbox_pending", []).extend(ids)
+    return ids
+
+
+def _check(type: str, data: dict[str, Any] | None) -> None:
+    extra = set(data or {}) - catalogue.get(type).payload
+    if extra:
+        raise ValueError(f"{type}: payload keys {sorted(extra)} are not declared in the catalogue")
+
+
 def dispatch(session: Session, event_ids: list[uuid.UUID]) -> int:
-    """Enqueue events (job id = event id, carrying the correlation id) and mark them dispatched."""
+    """Enqueue events (carrying the correlation id) and mark them dispatched. One event is one job
+    (job id = event id); a batch (a bulk change) goes in jobs of BATCH events each."""
     correlation = dict(
         session.execute(select(OutboxEvent.id, OutboxEvent.correlation_id).where(OutboxEvent.id.in_(event_ids))).all()
     )
-    sent = []
-    for event_id in event_ids:
-        job = jobs.enqueue(PROCESS_JOB, str(event_id), job_id=f"event-{event_id}", queue_name="default",
-                           meta={"correlation_id": correlation.get(event_id)})
+    sent: list[uuid.UUID] = []
+    chunks = [event_ids] if len(event_ids) == 1 else [event_ids[i:i + BATCH] for i in range(0, len(event_ids), BATCH)]
+    for chunk in chunks:
+        meta = {"correlation_id": correlation.get(chunk[0])}
+        if len(chunk) == 1:
+            job = jobs.enqueue(PROCESS_JOB, str(chunk[0]), job_id=f"event-{chunk[0]}", queue_name="default", meta=meta)
+        else:
+            job = jobs.enqueue(PROCESS_MANY_JOB, [str(i) for i in chunk], job_id=f"events-{chunk[0]}",
+                               queue_name="default", meta=meta)
         if job is None:
             break  # Redis is down: the relay will pick up the rest.
-        sent.append(event_id)
+        sent.extend(chunk)
     if sent:
         session.execute(
             update(OutboxEvent).where(OutboxEvent.id.in_(sent)).values(dispatched_at=utcnow())
@@ -121,6 +162,10 @@ def process(session: Session, event_id: uuid.UUID) -> bool:
     evt = session.get(OutboxEvent, event_id)
     if evt is None or evt.processed_at is not None:
         return False
+    missing = missing_handlers(evt.type)
+    if missing:
+        # Never mark an event done when the handlers that should act on it are not registered.
+        raise RuntimeError(f"{evt.type}: declared consumers not registered: {', '.join(missing)}")
     for name, handler in handlers_for(evt.type):
         if session.get(EventDelivery, (evt.id, name)) is not None:
             continue

@@ -36,9 +36,12 @@ def queue_email_on_commit(session: Session, to: str, subject: str, template: str
     )
 
 
-def deliver(to: str, subject: str, text: str, html: str | None = None) -> None:
-    """Send one message now, through SMTP_URL; without one, write it to the log."""
+def deliver(to: str, subject: str, text: str, html: str | None = None, correlation_id: str | None = None) -> None:
+    """Send one message now, through SMTP_URL; without one, write it to the log. The correlation id
+    of the request that caused it travels in a header, so a bounce can be traced to its cause."""
     msg = EmailMessage()
+    if correlation_id:
+        msg["X-Correlation-ID"] = correlation_id
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = " ".join(subject.split())  # a header is one line, whatever the subject held

@@ -25,6 +25,15 @@ UNREAD_CAP = 99
 
 
 @dataclass(frozen=True)
+class Email:
+    """A richer email than the generic notification one: templates/email/<template>.txt/.html."""
+
+    subject: str
+    template: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Kind:
     label: str
     in_app: bool = True  # the defaults, until the user chooses
@@ -56,11 +65,11 @@ def notify(
     message: str,
     link: str | None = None,
     event_id: uuid.UUID | None = None,
-    send_email: bool = True,
+    email_as: Email | None = None,
 ) -> Notification | None:
-    """Notify one user inside the caller's transaction. With an event id, a redelivered event
-    notifies nobody twice. The email (if wanted, and unless the caller sends its own richer one with
-    send_email=False) is queued only once the transaction commits."""
+    """Notify one user inside the caller's transaction, as their preferences for `kind` say. With an
+    event id, a redelivered event notifies nobody twice. The email (the generic one, or `email_as`)
+    is queued only once the transaction commits."""
     user = session.get(User, user_id)
     if user is None or user.status == "suspended":
         return None
@@ -77,11 +86,24 @@ def notify(
         if new_id is None:
             return None  # this event already notified this user
         created = session.get(Notification, new_id)
-    if email and send_email:
-        url = current_app.config["PUBLIC_URL"].rstrip("/") + link if link else None
-        mail.queue_email_on_commit(session, user.email, f"[Backoffice] {message[:120]}", "notification",
-                                   name=user.name, message=message, url=url, kind=KINDS.get(kind, Kind(kind)).label)
+    if email and email_as is not None:
+        send(session, user.email, email_as)
+    elif email:
+        url = public_url(link) if link else None
+        send(session, user.email, Email(f"[Backoffice] {message[:120]}", "notification",
+                                        {"name": user.name, "message": message, "url": url,
+                                         "kind": KINDS.get(kind, Kind(kind)).label}))
     return created
+
+
+def send(session: Session, to: str, email: Email) -> None:
+    """The one way an email leaves: queued when the caller's transaction commits. Messages that are
+    not a user's notification (invitations, reset links, replies to customers) come straight here."""
+    mail.queue_email_on_commit(session, to, email.subject, email.template, **email.context)
+
+
+def public_url(path: str) -> str:
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + path
 
 
 def unread_count(session: Session, user_id: uuid.UUID) -> int:

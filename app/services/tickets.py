@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -26,6 +27,7 @@ BODY_MAX = 50_000
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 MAX_TAGS = 20
 FIELDS = ("status", "priority", "assignee_id", "tags")
+DONE_STATUSES = ("solved", "closed")
 
 
 def get_ticket_for(session: Session, actor: Actor, ticket_id: object, action: str = "read") -> Ticket:
@@ -124,18 +126,12 @@ def create_ticket(session: Session, actor: Actor, customer_id: object, title: st
         data = {"number": ticket.number, "title": title, "customer_id": str(customer.id), "actor_id": _aid(actor)}
         events.emit(session, actor, "ticket.created", "ticket", ticket.id, data)
         if assignee:
-            _emit_assigned(session, actor, ticket)
+            _emit_changes(session, actor, ticket, {"assignee_id": None}, {"assignee_id": assignee})
     return ticket
 
 
 def _aid(actor: Actor) -> str | None:
     return str(actor.id) if actor.id else None
-
-
-def _emit_assigned(session: Session, actor: Actor, ticket: Ticket) -> None:
-    events.emit(session, actor, "ticket.assigned", "ticket", ticket.id,
-                {"number": ticket.number, "title": ticket.title, "assignee_id": str(ticket.assignee_id),
-                 "actor_id": _aid(actor)})
 
 
 def _snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -236,26 +232,49 @@ def _apply(session: Session, ticket: Ticket, before: dict[str, Any], after: dict
     # (and a second version bump).
     if after["priority"] != before["priority"]:
         tier = session.scalar(select(Customer.subscription_tier).where(Customer.id == ticket.customer_id))
-        due = sla.due_times(session, after["priority"], tier or "free", ticket.created_at)
-        ticket.first_response_due_at, ticket.resolution_due_at = due
-        ticket.sla_breached_at = None
+        for key, value in sla_after_priority(session, after["priority"], tier, ticket.created_at).items():
+            setattr(ticket, key, value)
     ticket.status, ticket.priority, ticket.tags = after["status"], after["priority"], after["tags"]
     ticket.assignee_id = uuid.UUID(after["assignee_id"]) if after["assignee_id"] else None
     if after["status"] != before["status"]:
-        ticket.resolved_at = utcnow() if after["status"] in ("solved", "closed") else None
+        ticket.resolved_at = resolved_at_after(before["status"], after["status"], ticket.resolved_at, utcnow())
     session.flush()
+
+
+def resolved_at_after(before: str, after: str, resolved_at: datetime | None, now: datetime) -> datetime | None:
+    """Resolved when the ticket first reaches solved or closed; solved → closed keeps that moment."""
+    if after not in DONE_STATUSES:
+        return None
+    if before in DONE_STATUSES and resolved_at is not None:
+        return resolved_at
+    return now
+
+
+def sla_after_priority(session: Session, priority: str, tier: str | None, created_at: datetime) -> dict[str, Any]:
+    """New SLA targets for a priority change (measured from the ticket's creation); no breach yet."""
+    first_due, res_due = sla.due_times(session, priority, tier or "free", created_at)
+    return {"first_response_due_at": first_due, "resolution_due_at": res_due, "sla_breached_at": None}
+
+
+def change_events(number: int, title: str, actor_id: str | None, before: dict[str, Any], after: dict[str, Any],
+                  bulk: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """The domain events of one ticket's change (the single and the bulk path emit the same)."""
+    base: dict[str, Any] = {"number": number, "title": title, "actor_id": actor_id, **({"bulk": True} if bulk else {})}
+    found: list[tuple[str, dict[str, Any]]] = []
+    if after.get("status", before.get("status")) != before.get("status"):
+        found.append(("ticket.status_changed", {**base, "from": before["status"], "to": after["status"]}))
+        if after["status"] == "solved":
+            found.append(("ticket.solved", base))
+    new_assignee = after.get("assignee_id", before.get("assignee_id"))
+    if new_assignee != before.get("assignee_id") and new_assignee:
+        found.append(("ticket.assigned", {**base, "assignee_id": str(new_assignee)}))
+    return found
 
 
 def _emit_changes(session: Session, actor: Actor, ticket: Ticket, before: dict[str, Any],
                   after: dict[str, Any]) -> None:
-    base = {"number": ticket.number, "title": ticket.title, "actor_id": _aid(actor)}
-    if after["status"] != before["status"]:
-        events.emit(session, actor, "ticket.status_changed", "ticket", ticket.id,
-                    {**base, "from": before["status"], "to": after["status"]})
-        if after["status"] == "solved":
-            events.emit(session, actor, "ticket.solved", "ticket", ticket.id, base)
-    if after["assignee_id"] != before["assignee_id"] and after["assignee_id"]:
-        _emit_assigned(session, actor, ticket)
+    for type_, data in change_events(ticket.number, ticket.title, _aid(actor), before, after):
+        events.emit(session, actor, type_, "ticket", ticket.id, data)
 
 
 def add_comment(session: Session, actor: Actor, ticket_id: object, body: str, internal: bool) -> TicketComment:

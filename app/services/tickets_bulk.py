@@ -1,4 +1,5 @@
-"""Bulk changes to many tickets: one transaction, one UPDATE, one audit record per ticket."""
+"""Bulk changes to many tickets: one transaction, one UPDATE statement, one audit record and the same
+domain events per ticket as a single change (written with one outbox INSERT per type)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,23 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import Ticket
+from app.models import Customer, Ticket
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
 from app.services import audit, events
 from app.services.actor import Actor
 from app.services.errors import Invalid
 from app.services.ids import parse_uuid
-from app.services.tickets import check_assignee, normalise_tags
+from app.services.tickets import (
+    change_events,
+    check_assignee,
+    normalise_tags,
+    resolved_at_after,
+    sla_after_priority,
+)
 from app.services.tickets_query import TicketFilter, matching_ids
 from app.services.uow import transaction
 
@@ -82,26 +89,28 @@ def _new_value(action: str, new: Any, old: Any) -> Any:
     return new
 
 
-def _set_clause(action: str, new: Any) -> dict[str, Any]:
+def _row_values(session: Session, action: str, new: Any, row: Any, after: Any, now: Any) -> dict[str, Any]:
+    """The columns one ticket's change sets, by the same rules as a single change."""
     if action == "status":
-        return {"status": new, "resolved_at": utcnow() if new in ("solved", "closed") else None}
+        return {"status": new, "resolved_at": resolved_at_after(row.status, new, row.resolved_at, now)}
     if action == "priority":
-        return {"priority": new, "sla_breached_at": None}
-    if action == "assignee":
-        return {"assignee_id": new}
-    fn = func.array_append if action == "add_tag" else func.array_remove
-    return {"tags": fn(Ticket.tags, new)}
+        return {"priority": new, **sla_after_priority(session, new, row.tier, row.created_at)}
+    return {FIELD[action]: after}
+
+
+def _write(session: Session, values: list[tuple[uuid.UUID, dict[str, Any]]], now: Any) -> None:
+    """One UPDATE per distinct set of new values (a status change is one or two statements)."""
+    groups: dict[str, tuple[dict[str, Any], list[uuid.UUID]]] = {}
+    for tid, cols in values:
+        groups.setdefault(repr(sorted(cols.items())), (cols, []))[1].append(tid)
+    for cols, ids in groups.values():
+        session.execute(update(Ticket.__table__).where(_T.id.in_(ids))
+                        .values(**cols, version=_T.version + 1, updated_at=now))
 
 
 FIELD = {"status": "status", "priority": "priority", "assignee": "assignee_id", "add_tag": "tags",
          "remove_tag": "tags"}
-RESLA = text(
-    "UPDATE support_tickets t SET"
-    " first_response_due_at = t.created_at + make_interval(mins => p.first_response_minutes),"
-    " resolution_due_at = t.created_at + make_interval(mins => p.resolution_minutes)"
-    " FROM customers c, sla_policies p WHERE t.id = ANY(:ids) AND c.id = t.customer_id"
-    " AND p.tier = c.subscription_tier AND p.priority = t.priority"
-)
+_T = Ticket.__table__.c
 
 
 def bulk_update(session: Session, actor: Actor, action: str, value: str, ids: list[str] | None = None,
@@ -113,31 +122,33 @@ def bulk_update(session: Session, actor: Actor, action: str, value: str, ids: li
     field = FIELD[action]
     targets, capped = _target_ids(session, ids, tf)
     with transaction(session):
-        col = getattr(Ticket, field)
         rows = session.execute(
-            select(Ticket.id, col, Ticket.version).where(Ticket.id.in_(targets))
-            .order_by(Ticket.id).with_for_update()
+            select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.resolved_at, Ticket.created_at,
+                   Ticket.version, getattr(Ticket, field).label("old"), Customer.subscription_tier.label("tier"))
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .where(Ticket.id.in_(targets)).order_by(Ticket.id).with_for_update(of=Ticket)
         ).all() if targets else []
-        items, changed = [], []
-        for tid, old, version in rows:
-            after = _new_value(action, new, old)
-            if after == old:
+        now, aid = utcnow(), str(actor.id) if actor.id else None
+        items, values, changed, evts = [], [], [], []
+        for row in rows:
+            after = _new_value(action, new, row.old)
+            if after == row.old:
                 continue
-            changed.append(tid)
-            before_v, after_v = _jsonable(old), _jsonable(after)
-            items.append((tid, {field: [before_v, after_v], "version": [version, version + 1], "bulk": True}))
+            changed.append(row.id)
+            before_v, after_v = _jsonable(row.old), _jsonable(after)
+            items.append((row.id, {field: [before_v, after_v], "version": [row.version, row.version + 1],
+                                   "bulk": True}))
+            values.append((row.id, _row_values(session, action, new, row, after, now)))
+            evts += [(t, row.id, d) for t, d in
+                     change_events(row.number, row.title, aid, {field: before_v}, {field: after_v}, bulk=True)]
         if changed:
-            session.execute(
-                update(Ticket).where(Ticket.id.in_(changed))
-                .values(**_set_clause(action, new), version=Ticket.version + 1, updated_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            if action == "priority":
-                session.execute(RESLA, {"ids": changed})
+            _write(session, values, now)
             audit.record_many(session, actor, "ticket.updated", "ticket", items)
+            for type_ in dict.fromkeys(t for t, _, _ in evts):
+                events.emit_many(session, actor, type_, "ticket", [(i, d) for t, i, d in evts if t == type_])
             events.emit(session, actor, "ticket.bulk_updated", "ticket", changed[0],
                         {"ids": [str(i) for i in changed], "field": field, "value": _jsonable(new),
-                         "actor_id": str(actor.id) if actor.id else None})
+                         "actor_id": aid})
     return BulkResult(action, str(value), len(rows), len(changed), capped)
 
 

@@ -16,7 +16,7 @@ from app.web.htmx import is_htmx, toast
 
 # Each area is a package under app/web with a `bp` blueprint.
 AREAS = ("auth", "dashboard", "users", "roles", "customers", "tickets", "audit", "notifications", "system",
-         "reports")
+         "reports", "api_docs")
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -37,22 +37,11 @@ def register_web(app: Flask) -> None:
     for area in AREAS:
         module = import_module(f"app.web.{area}")
         app.register_blueprint(module.bp)
-    _register_api(app)
     _register_errors(app)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
         return {"can": lambda perm, obj=None: can(current_user, perm, obj), "csrf_token": generate_csrf}
-
-
-def _register_api(app: Flask) -> None:
-    try:
-        module = import_module("app.api")
-    except ModuleNotFoundError:
-        return
-    register = getattr(module, "register", None)
-    if register:
-        register(app)
 
 
 def _wants_json() -> bool:

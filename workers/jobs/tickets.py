@@ -12,8 +12,6 @@ from app.services.tickets_query import TicketFilter
 
 def mark_sla_breaches() -> int:
     """Periodic: mark open tickets past their resolution target; each breach once."""
-    import app.services.handlers  # noqa: F401 - registers handlers
-
     return sla.mark_breaches(db.session)
 
 

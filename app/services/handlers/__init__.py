@@ -1,8 +1,30 @@
-"""Event handlers, one module per area; importing this package registers them all."""
+"""Event handlers, one module per area, registered explicitly by register_all()."""
 
-from app.services.handlers import (
-    analytics,  # noqa: F401
-    notifications,  # noqa: F401
-    tickets,  # noqa: F401
-    users,  # noqa: F401
-)
+from __future__ import annotations
+
+from app.services import catalogue, events
+from app.services.handlers import analytics, notifications, tickets, users
+
+_OWN: dict[str, tuple[events.Handler, ...]] = {
+    "user.created": (users.send_invitation,),
+    "user.invitation_resent": (users.send_invitation,),
+    "user.password_reset_requested": (users.send_reset_link,),
+    "user.role_changed": (users.notify_role_changed,),
+    "user.locked": (notifications.notify_admins_of_lockout,),
+    "ticket.assigned": (tickets.notify_assignee,),
+    "ticket.bulk_updated": (tickets.notify_bulk_assignee,),
+    "ticket.reply_added": (tickets.email_customer,),
+    "ticket.sla_breached": (tickets.notify_breach,),
+}
+# Every type, with its handlers in the order they run: the area's own, then analytics.
+HANDLERS: dict[str, tuple[events.Handler, ...]] = {
+    t: (*_OWN.get(t, ()), *((analytics.track,) if t in catalogue.TRACKED else ()))
+    for t in dict.fromkeys([*_OWN, *catalogue.TRACKED])
+}
+
+
+def register_all() -> None:
+    """Called once by create_app: every handler, for every type the catalogue says it consumes."""
+    for event_type, fns in HANDLERS.items():
+        for fn in fns:
+            events.register(event_type, fn)

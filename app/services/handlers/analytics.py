@@ -7,12 +7,9 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.models import AnalyticsEvent, OutboxEvent
-from app.services.events import subscribe
-
-TRACKED = ("user.logged_in", "user.created", "ticket.created", "ticket.solved", "customer.tier_changed")
 
 
-def _track(session: Session, evt: OutboxEvent) -> None:
+def track(session: Session, evt: OutboxEvent) -> None:
     actor = evt.data.get("actor_id")
     session.add(
         AnalyticsEvent(
@@ -24,6 +21,3 @@ def _track(session: Session, evt: OutboxEvent) -> None:
         )
     )
 
-
-for _type in TRACKED:
-    subscribe(_type)(_track)

@@ -7,10 +7,8 @@ from sqlalchemy.orm import Session
 
 from app.models import OutboxEvent, Role, User
 from app.services import notifications
-from app.services.events import subscribe
 
 
-@subscribe("user.locked")
 def notify_admins_of_lockout(session: Session, evt: OutboxEvent) -> None:
     """Repeated failed sign-ins may be an attack: every active admin hears about it."""
     admins = session.scalars(

@@ -4,48 +4,40 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.models import Customer, OutboxEvent, Ticket, TicketComment, User
-from app.services import mail, notifications
-from app.services.events import subscribe
+from app.services import notifications
+from app.services.notifications import Email
 
 
 def _link(ticket_id: str) -> str:
     return f"/tickets/{ticket_id}"
 
 
-def _notify(session: Session, evt: OutboxEvent, user: User, kind: str, message: str) -> None:
-    # In-app only: these handlers send their own ticket emails.
-    notifications.notify(session, user.id, kind, message, _link(evt.aggregate_id), evt.id, send_email=False)
+def _notify(session: Session, evt: OutboxEvent, user: User, kind: str, message: str,
+            email: Email | None = None) -> None:
+    """The bell and (if the user wants email for this kind) the ticket email, per their preferences."""
+    notifications.notify(session, user.id, kind, message, _link(evt.aggregate_id), evt.id, email_as=email)
 
 
 def _assignee(session: Session, raw: str | None) -> User | None:
     return session.get(User, uuid.UUID(raw)) if raw else None
 
 
-@subscribe("ticket.assigned")
 def notify_assignee(session: Session, evt: OutboxEvent) -> None:
+    if evt.data.get("bulk"):
+        return  # a bulk assignment notifies once for the batch (ticket.bulk_updated)
     user = _assignee(session, evt.data.get("assignee_id"))
     if user is None or user.status != "active" or str(user.id) == evt.data.get("actor_id"):
         return
     number, title = evt.data.get("number"), evt.data.get("title", "")
-    _notify(session, evt, user, "ticket.assigned", f"Ticket #{number} was assigned to you: {title}")
-    url = current_app.config["PUBLIC_URL"] + _link(evt.aggregate_id)
-    mail.queue_email_on_commit(
-        session,
-        user.email,
-        f"[#{number}] assigned to you",
-        "ticket_assigned",
-        user=user,
-        number=number,
-        title=title,
-        url=url,
-    )
+    url = notifications.public_url(_link(evt.aggregate_id))
+    email = Email(f"[#{number}] assigned to you", "ticket_assigned",
+                  {"user": user, "number": number, "title": title, "url": url})
+    _notify(session, evt, user, "ticket.assigned", f"Ticket #{number} was assigned to you: {title}", email)
 
 
-@subscribe("ticket.bulk_updated")
 def notify_bulk_assignee(session: Session, evt: OutboxEvent) -> None:
     if evt.data.get("field") != "assignee_id":
         return
@@ -56,7 +48,6 @@ def notify_bulk_assignee(session: Session, evt: OutboxEvent) -> None:
     _notify(session, evt, user, "ticket.assigned", f"{count} tickets were assigned to you.")
 
 
-@subscribe("ticket.reply_added")
 def email_customer(session: Session, evt: OutboxEvent) -> None:
     if evt.data.get("internal"):
         return  # internal notes never leave the building
@@ -65,25 +56,16 @@ def email_customer(session: Session, evt: OutboxEvent) -> None:
     if comment is None or ticket is None:
         return
     customer = session.get(Customer, ticket.customer_id)
-    mail.queue_email_on_commit(
-        session,
-        customer.contact_email,
-        f"Re: [#{ticket.number}] {ticket.title}",
-        "ticket_reply",
-        customer=customer,
-        ticket=ticket,
-        body=comment.body,
-    )
+    notifications.send(session, customer.contact_email, Email(
+        f"Re: [#{ticket.number}] {ticket.title}", "ticket_reply",
+        {"customer": customer, "ticket": ticket, "body": comment.body}))
 
 
-@subscribe("ticket.sla_breached")
 def notify_breach(session: Session, evt: OutboxEvent) -> None:
     user = _assignee(session, evt.data.get("assignee_id"))
     if user is None or user.status != "active":
         return
     number = evt.data.get("number")
-    _notify(session, evt, user, "ticket.sla_breached", f"Ticket #{number} breached its resolution target.")
-    url = current_app.config["PUBLIC_URL"] + _link(evt.aggregate_id)
-    mail.queue_email_on_commit(
-        session, user.email, f"[#{number}] SLA breached", "ticket_sla_breached", user=user, number=number, url=url
-    )
+    url = notifications.public_url(_link(evt.aggregate_id))
+    email = Email(f"[#{number}] SLA breached", "ticket_sla_breached", {"user": user, "number": number, "url": url})
+    _notify(session, evt, user, "ticket.sla_breached", f"Ticket #{number} breached its resolution target.", email)

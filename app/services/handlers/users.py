@@ -4,57 +4,34 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.models import OutboxEvent, User
-from app.services import mail, notifications
+from app.services import notifications
 from app.services.accounts import INVITE_MAX_AGE, RESET_MAX_AGE, make_token
-from app.services.events import subscribe
+from app.services.notifications import Email, public_url
 
 
-def _link(path: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
-
-
-@subscribe("user.created")
-@subscribe("user.invitation_resent")
 def send_invitation(session: Session, evt: OutboxEvent) -> None:
     if evt.type == "user.created" and not evt.data.get("invite"):
         return
     user = session.get(User, uuid.UUID(evt.aggregate_id))
     if user is None or user.status != "invited":
         return  # deleted, or accepted already: nothing to invite to
-    link = _link(f"/invitations/{make_token(user, 'invite')}")
-    mail.queue_email_on_commit(
-        session,
-        user.email,
-        "You are invited to Backoffice",
-        "invitation",
-        user=user,
-        link=link,
-        days=INVITE_MAX_AGE // 86400,
-    )
+    link = public_url(f"/invitations/{make_token(user, 'invite')}")
+    notifications.send(session, user.email, Email("You are invited to Backoffice", "invitation",
+                                                  {"user": user, "link": link, "days": INVITE_MAX_AGE // 86400}))
 
 
-@subscribe("user.password_reset_requested")
 def send_reset_link(session: Session, evt: OutboxEvent) -> None:
     user = session.get(User, uuid.UUID(evt.aggregate_id))
     if user is None or user.status != "active":
         return
-    link = _link(f"/password/reset/{make_token(user, 'reset')}")
-    mail.queue_email_on_commit(
-        session,
-        user.email,
-        "Reset your Backoffice password",
-        "password_reset",
-        user=user,
-        link=link,
-        minutes=RESET_MAX_AGE // 60,
-    )
+    link = public_url(f"/password/reset/{make_token(user, 'reset')}")
+    notifications.send(session, user.email, Email("Reset your Backoffice password", "password_reset",
+                                                  {"user": user, "link": link, "minutes": RESET_MAX_AGE // 60}))
 
 
-@subscribe("user.role_changed")
 def notify_role_changed(session: Session, evt: OutboxEvent) -> None:
     """One notification per user (notify() keeps it to one per event and user on redelivery)."""
     role = evt.data.get("role", "")

@@ -71,7 +71,7 @@ def test_the_relay_enqueues_undelivered_events(db_session: Session, app: object)
 
     from app.services import jobs
 
-    evt = events.emit(db_session, ACTOR, "thing.happened", "thing", "1", {})
+    evt = events.emit(db_session, ACTOR, "role.created", "role", "1", {"name": "x"})
     db_session.flush()
     db_session.info.pop("outbox_pending", None)  # as if Redis had been down at commit
     assert events.relay(db_session) == 1

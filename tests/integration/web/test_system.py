@@ -67,7 +67,7 @@ def test_it_deletes_a_failed_job(admin_client: FlaskClient, failed_job: str) -> 
 
 
 def test_it_shows_the_outbox_backlog_and_relays_it(admin_client: FlaskClient, db_session: Session) -> None:
-    evt = events.emit(db_session, Actor.system("pytest"), "thing.happened", "thing", "1", {})
+    evt = events.emit(db_session, Actor.system("pytest"), "role.created", "role", "1", {"name": "x"})
     db_session.info.pop("outbox_pending", None)  # as if Redis had been down at commit
     db_session.commit()
     body = admin_client.get("/system").get_data(as_text=True)

@@ -39,19 +39,39 @@ def _agent_actor(session: Session) -> Actor:
     return Actor(agent.id, agent.email, frozenset({"tickets:*"}))
 
 
-def test_assigning_notifies_and_emails_the_assignee(
+def test_assigning_notifies_the_assignee_and_emails_only_when_they_asked(
     db_session: Session, run_jobs: Callable[[], int], mail_sink: list[Any]
 ) -> None:
     actor = _agent_actor(db_session)
-    ann = make_user(db_session, email="ann@example.com", name="Ann")
+    ann = make_user(db_session, email="ann@example.com", name="Ann")  # "ticket assigned" email: off by default
+    bob = make_user(db_session, email="bob@example.com", name="Bob",
+                    preferences={"notifications": {"ticket.assigned": {"in_app": True, "email": True}}})
     ticket = make_ticket(db_session, title="Printer jam")
+    other = make_ticket(db_session, title="Paper tray")
     tickets.update_ticket(db_session, actor, ticket.id, 1, {"assignee_id": str(ann.id)})
+    tickets.update_ticket(db_session, actor, other.id, 1, {"assignee_id": str(bob.id)})
     run_jobs()
     run_jobs()
     note = db_session.scalar(select(Notification).where(Notification.user_id == ann.id))
     assert note is not None and f"#{ticket.number}" in note.message and note.link == f"/tickets/{ticket.id}"
+    assert [m["To"] for m in mail_sink] == ["bob@example.com"]
+    assert "Paper tray" in mail_sink[0].get_body(("plain",)).get_content()
+
+
+def test_a_breach_email_follows_the_assignees_preference(
+    db_session: Session, run_jobs: Callable[[], int], mail_sink: list[Any]
+) -> None:
+    ann = make_user(db_session, email="ann@example.com")  # SLA email: on by default
+    off = make_user(db_session, email="quiet@example.com",
+                    preferences={"notifications": {"ticket.sla_breached": {"in_app": True, "email": False}}})
+    for user in (ann, off):
+        make_ticket(db_session, assignee_id=user.id, resolution_due_at=utcnow() - timedelta(hours=1))
+    assert mark_sla_breaches() == 2
+    run_jobs()
+    run_jobs()
     assert [m["To"] for m in mail_sink] == ["ann@example.com"]
-    assert "Printer jam" in mail_sink[0].get_body(("plain",)).get_content()
+    assert "SLA breached" in mail_sink[0]["Subject"]
+    assert db_session.scalar(select(Notification.kind).where(Notification.user_id == off.id)) == "ticket.sla_breached"
 
 
 def test_public_replies_email_the_customer_and_notes_do_not(
@@ -67,6 +87,18 @@ def test_public_replies_email_the_customer_and_notes_do_not(
     assert [m["To"] for m in mail_sink] == ["buyer@customer.example"]
     body = mail_sink[0].get_body(("plain",)).get_content()
     assert "Fixed it for you" in body and "secret" not in body
+
+
+def test_solved_then_closed_keeps_the_resolution_time(db_session: Session) -> None:
+    actor = _agent_actor(db_session)
+    ticket = make_ticket(db_session)
+    tickets.update_ticket(db_session, actor, ticket.id, 1, {"status": "solved"})
+    solved_at = ticket.resolved_at
+    assert solved_at is not None
+    tickets.update_ticket(db_session, actor, ticket.id, 2, {"status": "closed"})
+    assert ticket.resolved_at == solved_at
+    tickets.update_ticket(db_session, actor, ticket.id, 3, {"status": "open"})
+    assert ticket.resolved_at is None
 
 
 def test_solving_emits_status_changed_and_solved(db_session: Session) -> None:
