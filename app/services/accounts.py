@@ -39,7 +39,8 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    raw = f"{user.password_hash or ''}|{user.session_version}|{user.status}"
+    # The address is part of it: a changed email ends every reset and invitation link sent before.
+    raw = f"{user.password_hash or ''}|{user.session_version}|{user.status}|{user.email.lower()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

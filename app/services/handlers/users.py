@@ -19,6 +19,7 @@ def _link(path: str) -> str:
 
 @subscribe("user.created")
 @subscribe("user.invitation_resent")
+@subscribe("user.email_changed")
 def send_invitation(session: Session, evt: OutboxEvent) -> None:
     if evt.type == "user.created" and not evt.data.get("invite"):
         return
@@ -34,6 +35,21 @@ def send_invitation(session: Session, evt: OutboxEvent) -> None:
         user=user,
         link=link,
         days=INVITE_MAX_AGE // 86400,
+    )
+
+
+@subscribe("user.email_changed")
+def notify_old_address(session: Session, evt: OutboxEvent) -> None:
+    """The address the account had hears of the change (whoever now reads the new one)."""
+    mail.queue_email_on_commit(
+        session,
+        evt.data["old"],
+        "The email address of your Backoffice account changed",
+        "email_changed",
+        name=evt.data.get("name", ""),
+        old=evt.data["old"],
+        new=evt.data["new"],
+        actor=evt.data.get("actor", ""),
     )
 
 

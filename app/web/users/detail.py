@@ -95,3 +95,9 @@ def reactivate(user_id: uuid.UUID) -> Any:
 @require("users:create")
 def resend_invitation(user_id: uuid.UUID) -> Any:
     return _act(user_id, users.resend_invitation, "A new invitation is on its way.")
+
+
+@bp.post("/users/<uuid:user_id>/sessions/end")
+@require("users:suspend")
+def end_sessions(user_id: uuid.UUID) -> Any:
+    return _act(user_id, users.end_sessions, "Their sessions and API tokens have ended.")
