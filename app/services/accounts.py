@@ -76,6 +76,8 @@ def _as_user(actor: Actor, user: User) -> Actor:
 
 def _check_password(password: str, confirm: str, user: User) -> None:
     problems = password_problems(password, user.email, user.name)
+    if not problems and user.password_hash and verify_password(user.password_hash, password):
+        problems = ["Choose a password different from your current one."]
     errors = {"password": problems} if problems else {}
     if password != confirm:
         errors["confirm"] = ["The two passwords differ."]
