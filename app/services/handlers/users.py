@@ -53,6 +53,24 @@ def notify_old_address(session: Session, evt: OutboxEvent) -> None:
     )
 
 
+@subscribe("user.locked")
+def alert_owner_of_lockout(session: Session, evt: OutboxEvent) -> None:
+    """The account's owner hears that someone keeps failing to sign in as them."""
+    user = session.get(User, uuid.UUID(evt.aggregate_id))
+    if user is None:
+        return
+    mail.queue_email_on_commit(
+        session,
+        user.email,
+        "Repeated failed sign-ins to your Backoffice account",
+        "account_locked",
+        user=user,
+        until=evt.data.get("until", "")[:16].replace("T", " "),
+        ip=evt.data.get("ip") or "unknown",
+        link=_link("/password/forgot"),
+    )
+
+
 @subscribe("user.password_reset_requested")
 def send_reset_link(session: Session, evt: OutboxEvent) -> None:
     user = session.get(User, uuid.UUID(evt.aggregate_id))
