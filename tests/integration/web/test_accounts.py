@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import verify_password
-from app.models import OutboxEvent, UserSession
+from app.models import UserSession
 from app.models.base import utcnow
 from app.services import accounts, auth
 from tests.factories import PASSWORD, make_user
