@@ -138,8 +138,12 @@ def list_tickets(session: Session, actor: Actor, tf: TicketFilter, sort: str, de
 
     The page's ids are found first on the index alone (a deferred join), so deep pages do not
     join every skipped row."""
-    actor.require("tickets:read")
+    scoped = scoped_ids(actor, "tickets:read")
+    if scoped == []:
+        actor.require("tickets:read")
     ids, notes = page_ids(tf, sort, descending, offset, limit)
+    if scoped is not None:  # only resource-scoped grants: just those tickets
+        ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
     stmt = (
         select(*ROW_COLUMNS, Customer.company_name.label("company"), Assignee.name.label("assignee_name"))

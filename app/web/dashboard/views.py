@@ -12,7 +12,7 @@ from app.extensions import db
 from app.services import dashboard
 from app.web.context import current_actor
 from app.web.dashboard import bp
-from app.web.htmx import render
+from app.web.htmx import is_partial, render
 
 
 def _context() -> dict[str, Any]:
@@ -56,5 +56,6 @@ def widget(name: str) -> Any:
     ctx = _context()
     if name not in dashboard.FULL_WIDGETS + dashboard.AGENT_WIDGETS:
         abort(404)
-    _load(name, ctx)
+    if is_partial():  # a browser opening the widget's address gets the dashboard page, its widgets lazy
+        _load(name, ctx)
     return render("dashboard/index.html", block=f"widget_{name}", **ctx)

@@ -43,6 +43,7 @@ def show(user_id: uuid.UUID) -> Any:
 @require("users:update")
 def edit(user_id: uuid.UUID) -> Any:
     user = users.get_user_for(db.session, current_actor(), user_id)
+    users.check_may_act_on(current_actor(), user)  # no edit form for a user one may not change
     form = EditUserForm(formdata=None, email=user.email, name=user.name, permissions="\n".join(user.permissions))
     return render("users/edit.html", user=user, form=form)
 
