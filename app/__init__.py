@@ -60,10 +60,11 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     _init_security_headers(app)
     observability.init_app(app)
 
-    from app import cli
-    from app.web import register_web
+    from app import boundary, cli
+    from app.web import error_response, register_web
 
     register_web(app)
+    boundary.init_app(app, error_response)
     cli.register(app)
     return app
 

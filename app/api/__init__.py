@@ -36,9 +36,10 @@ def _ip_limit() -> str:
     return current_app.config["API_IP_RATE_LIMIT"]
 
 
-@bp.before_request
 def _limit_body() -> None:
-    request.max_content_length = current_app.config["API_MAX_BODY"]
+    # App-wide, so the limit holds before anything (the input checks included) reads the body.
+    if request.blueprint == bp.name:
+        request.max_content_length = current_app.config["API_MAX_BODY"]
 
 
 @bp.after_request
@@ -63,3 +64,4 @@ def register(app: Flask) -> None:
         csrf.exempt(bp)
     app.register_blueprint(bp)
     app.register_blueprint(meta_views.docs_bp)
+    app.before_request(_limit_body)

@@ -41,7 +41,7 @@ def deliver(to: str, subject: str, text: str, html: str | None = None) -> None:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # a header is one line, whatever the subject held
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")

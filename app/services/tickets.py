@@ -64,6 +64,8 @@ def _check_title(title: str) -> str:
     title = _text(title).strip()
     if not title:
         raise Invalid("Check the form.", {"title": ["A title is required."]})
+    if "\n" in title or "\r" in title:
+        raise Invalid("Check the form.", {"title": ["The title must be a single line."]})
     if len(title) > TITLE_MAX:
         message = f"The title has {len(title)} characters; the limit is {TITLE_MAX}."
         raise Invalid("Check the form.", {"title": [message]})

@@ -110,7 +110,7 @@ def _sign_in(run: Run, email: str, password: str) -> requests.Session:
 def _numbers(http: requests.Session, run: Run) -> tuple[str, str, list[str]]:
     base = f"http://127.0.0.1:{run.port}"
     assert http.get(f"{base}/", timeout=30).status_code == 200
-    cards = http.get(f"{base}/dashboard/widgets/cards", timeout=30).text
+    cards = http.get(f"{base}/dashboard/widgets/cards", headers={"HX-Request": "true"}, timeout=30).text
     users = re.search(r'data-testid="stat-total-users">([^<]+)<', cards)
     open_tickets = re.search(r'data-testid="stat-open-tickets">([^<]+)<', cards)
     assert users and open_tickets, cards[:2000]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,9 +56,7 @@ def widget(name: str) -> Any:
     ctx = _context()
     if name not in dashboard.FULL_WIDGETS + dashboard.AGENT_WIDGETS:
         abort(404)
-    if not is_partial() and name not in ("cards", "my_cards"):
-        # The page around a widget renders the cards with the widget's data: for any other widget a browser
-        # opening its address gets the dashboard itself (it used to be a 500).
-        return redirect(url_for("dashboard.index", **request.args), code=303)
+    if not is_partial():  # opened in a tab: the whole dashboard, each widget loading itself
+        return render("dashboard/index.html", **ctx)
     _load(name, ctx)
     return render("dashboard/index.html", block=f"widget_{name}", **ctx)

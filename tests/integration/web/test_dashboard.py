@@ -61,8 +61,10 @@ def test_htmx_gets_only_the_widget_block(admin_client: FlaskClient) -> None:
         assert "HX-Request" in resp.headers["Vary"]
 
 
-def test_a_plain_get_of_a_widget_gives_the_page(admin_client: FlaskClient) -> None:
-    assert "<html" in admin_client.get("/dashboard/widgets/cards").get_data(as_text=True)
+@pytest.mark.parametrize("name", ["cards", "opened_solved", "backlog", "sla", "revenue", "workload", "recent"])
+def test_a_plain_get_of_a_widget_gives_the_page(admin_client: FlaskClient, name: str) -> None:
+    resp = admin_client.get(f"/dashboard/widgets/{name}")
+    assert resp.status_code == 200 and "<html" in resp.get_data(as_text=True)
 
 
 def test_charts_carry_their_data_as_json(admin_client: FlaskClient, db_session: Session) -> None:
