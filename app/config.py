@@ -94,7 +94,7 @@ class Config:
     # Sessions: idle timeout and absolute lifetime, enforced server-side.
     SESSION_IDLE_MINUTES: int = 60
     SESSION_MAX_HOURS: int = 12
-    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_MAX_FAILURES: int = 10
     LOGIN_LOCK_MINUTES: int = 15
     LOGIN_RATE_LIMIT: str = "20 per minute"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(

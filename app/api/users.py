@@ -95,6 +95,7 @@ def create_user(body: UserCreate) -> Any:
 def update_user(user_id: uuid.UUID, body: UserPatch) -> Any:
     actor, session = api_actor(), db.session
     user = users.get_user_for(session, actor, user_id)
+    users.check_may_act_on(actor, user)
     # Refuse up front what the caller may not do, so a 403 never follows a half-applied change.
     if body.role is not None:
         actor.require("users:set_role")

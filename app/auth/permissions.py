@@ -72,6 +72,19 @@ DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
 }
 
 
+# The URL argument naming the object a permission of that area is about (for resource-scoped grants).
+OBJECT_ARGS: dict[str, str] = {"tickets": "ticket_id", "customers": "customer_id", "users": "user_id",
+                               "invoices": "invoice_id"}
+
+
+def scope_misses(grants: Iterable[str], permission: str, view_args: dict[str, Any]) -> bool:
+    """True when the URL names an object of the permission's area that the grants do not reach."""
+    arg = OBJECT_ARGS.get(permission.split(":", 1)[0])
+    if arg is None or arg not in view_args:
+        return False
+    return not has_permission(grants, permission, str(view_args[arg]))
+
+
 def is_valid_grant(grant: str) -> bool:
     """A grant the catalog knows: `*`, `area:*`, `area:action` or `area:action:<id>`."""
     if grant == "*":

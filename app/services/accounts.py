@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, password_problems, verify_password
 from app.models import User
-from app.services import audit, events
+from app.services import audit, events, jobs
 from app.services.actor import Actor
 from app.services.auth import end_all_sessions, find_by_email
 from app.services.errors import Invalid
@@ -39,7 +39,8 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    raw = f"{user.password_hash or ''}|{user.session_version}|{user.status}"
+    # The address is part of it: a changed email ends every reset and invitation link sent before.
+    raw = f"{user.password_hash or ''}|{user.session_version}|{user.status}|{user.email.lower()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -75,6 +76,8 @@ def _as_user(actor: Actor, user: User) -> Actor:
 
 def _check_password(password: str, confirm: str, user: User) -> None:
     problems = password_problems(password, user.email, user.name)
+    if not problems and user.password_hash and verify_password(user.password_hash, password):
+        problems = ["Choose a password different from your current one."]
     errors = {"password": problems} if problems else {}
     if password != confirm:
         errors["confirm"] = ["The two passwords differ."]
@@ -94,6 +97,21 @@ def accept_invitation(session: Session, actor: Actor, token: str, password: str,
                      {"status": ["invited", "active"]})
         events.emit(session, _as_user(actor, user), "user.activated", "user", user.id, {"email": user.email})
     return user
+
+
+RESET_JOB = "workers.jobs.accounts.request_reset"
+
+
+def queue_reset_request(session: Session, actor: Actor, email: str) -> None:
+    """What /password/forgot does on the request: queue one job, whatever the address.
+
+    No lookup happens here, so a known and an unknown address take the same time and the same
+    path; the job (request_reset) finds the user and sends the link. With Redis down the work runs
+    here instead, so a reset still works (at the cost of the timing guarantee, logged).
+    """
+    email = (email or "").strip()[:254]
+    if jobs.enqueue(RESET_JOB, email, actor.ip, (actor.user_agent or "")[:200], queue_name="high") is None:
+        request_reset(session, actor, email)
 
 
 def request_reset(session: Session, actor: Actor, email: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
+from app import csv_safe
 from app.models import AnalyticsEvent
 from app.services.actor import Actor
 from app.services.catalogue import TRACKED
@@ -52,8 +54,6 @@ def daily_counts(session: Session, actor: Actor, rng: DateRange, type_: str | No
 
 
 def csv_rows(report: Report) -> Iterator[str]:
-    """day,type,count lines (every value is a date, a known type or a number: nothing to neutralise)."""
-    yield "day,type,count\r\n"
-    for d in report.days:
-        for t in report.types:
-            yield f"{d.isoformat()},{t},{report.count(d, t)}\r\n"
+    """day,type,count lines, through the one CSV writer."""
+    rows = ((d, t, report.count(d, t)) for d in report.days for t in report.types)
+    yield from csv_safe.lines(itertools.chain([("day", "type", "count")], rows))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -18,6 +17,7 @@ from rq.job import Job
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from app import csv_safe
 from app.models import AuditRecord, User
 from app.services import audit, jobs
 from app.services.actor import Actor
@@ -136,28 +136,21 @@ HEADER = ["chain_index", "occurred_at", "actor", "actor_id", "action", "target_t
           "user_agent", "correlation_id", "row_hash"]
 
 
-def _cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas (ASVS 1.2.10): a leading = + - @ tab or CR gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_lines(session: Session, f: AuditFilters, cap: int = EXPORT_MAX_ROWS) -> Iterator[list[str]]:
+def csv_lines(session: Session, f: AuditFilters, cap: int = EXPORT_MAX_ROWS) -> Iterator[list[Any]]:
     yield HEADER
     stmt = (
         select(AuditRecord).where(*conditions(session, f)).order_by(AuditRecord.chain_index).limit(cap)
         .execution_options(yield_per=2000)
     )
     for r in session.scalars(stmt):
-        yield [_cell(v) for v in (r.chain_index, r.occurred_at.isoformat(), r.actor_label, r.actor_id, r.action,
-                                  r.target_type, r.target_id, json.dumps(r.changes, sort_keys=True), r.ip,
-                                  r.user_agent, r.correlation_id, r.row_hash)]
+        yield [r.chain_index, r.occurred_at.isoformat(), r.actor_label, r.actor_id, r.action, r.target_type,
+               r.target_id, json.dumps(r.changes, sort_keys=True), r.ip, r.user_agent, r.correlation_id, r.row_hash]
 
 
 def build_export(session: Session, job_id: str, filters: dict[str, str], progress: Callable[[int], None]) -> int:
     """Write the CSV (gzip) to Redis under the job's key; returns the row count."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safe.writer(buffer)
     count = 0
     for count, line in enumerate(csv_lines(session, AuditFilters.from_mapping(filters))):  # noqa: B007
         writer.writerow(line)

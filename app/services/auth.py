@@ -1,4 +1,4 @@
-"""Signing in and out: credentials, lockout, server-side sessions."""
+"""Signing in and out: credentials, throttling and lockout, server-side sessions."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.models import RefreshToken, User, UserSession
 from app.models.base import utcnow
-from app.services import audit, events
+from app.services import audit, events, login_throttle
 from app.services.actor import Actor
 from app.services.errors import DomainError
 from app.services.uow import transaction
@@ -24,13 +26,17 @@ class LoginFailed(DomainError):
     code = "invalid_credentials"
 
 
-GENERIC_FAILURE = "Invalid email or password."
+# One answer for every failure (wrong password, unknown email, throttled, locked, inactive): it tells nothing.
+GENERIC_FAILURE = (
+    "Sign-in failed. Check your email and password; after several failed attempts, wait a minute and try again."
+)
 TOUCH_EVERY = timedelta(seconds=60)
+DEVICE_MAX_AGE = 180 * 24 * 3600
 
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    max_failures: int = 5
+    max_failures: int = 10
     lock_minutes: int = 15
 
 
@@ -38,16 +44,52 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(session: Session, actor: Actor, email: str, password: str, policy: LoginPolicy) -> User:
-    """Check credentials; lock the account after repeated failures; rehash old hashes."""
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="backoffice-device")
+
+
+def device_token(user: User) -> str:
+    """For the device cookie: this browser signed in as this user with the right password."""
+    return _device_serializer().dumps({"u": str(user.id), "d": secrets.token_urlsafe(16)})
+
+
+def is_known_device(token: str | None, user: User) -> bool:
+    if not token:
+        return False
+    try:
+        data = _device_serializer().loads(token, max_age=DEVICE_MAX_AGE)
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("u") == str(user.id)
+
+
+def _refuse(email: str, actor: Actor, count: bool) -> LoginFailed:
+    if count:
+        login_throttle.failed(email, actor.ip)
+    return LoginFailed(GENERIC_FAILURE)
+
+
+def authenticate(
+    session: Session, actor: Actor, email: str, password: str, policy: LoginPolicy, device: str | None = None
+) -> User:
+    """Check credentials, with progressive delays per account and source address.
+
+    After `policy.max_failures` failures in a row (from anywhere) the account is locked and its owner
+    told; the right password from a device that signed in before (`device`, the signed device cookie)
+    or a password reset lifts the lock, so nobody can lock the owner out. Every failure gets the same
+    answer.
+    """
     user = find_by_email(session, email)
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = verify_password(user.password_hash if user else None, password)  # same Argon2 work either way
+    if login_throttle.wait_seconds(email, actor.ip) > 0:
+        raise _refuse(email, actor, count=False)
     if user is None:
-        raise LoginFailed(GENERIC_FAILURE)
+        raise _refuse(email, actor, count=True)
     now = utcnow()
     with transaction(session):
-        if user.is_locked(now):
-            raise LoginFailed("This account is locked after too many failed sign-ins. Try again later.")
+        was_locked = user.is_locked(now)
+        if was_locked and not (ok and is_known_device(device, user)):
+            raise _refuse(email, actor, count=not ok)
         if not ok:
             user.failed_logins += 1
             if user.failed_logins >= policy.max_failures:
@@ -55,12 +97,14 @@ def authenticate(session: Session, actor: Actor, email: str, password: str, poli
                 user.failed_logins = 0
                 audit.record(session, actor, "user.locked", "user", user.id, {"reason": "failed sign-ins"})
                 events.emit(session, actor, "user.locked", "user", user.id,
-                            {"email": user.email, "until": user.locked_until.isoformat()})
+                            {"email": user.email, "until": user.locked_until.isoformat(), "ip": actor.ip})
             session.commit()
             events.flush_ready(session)  # committed before the raise: hand its events over now
-            raise LoginFailed(GENERIC_FAILURE)
+            raise _refuse(email, actor, count=True)
         if user.status != "active":
-            raise LoginFailed("This account is not active. Ask an administrator.")
+            raise _refuse(email, actor, count=False)
+        if was_locked:
+            audit.record(session, actor, "user.unlocked", "user", user.id, {"by": "a known device"})
         if needs_rehash(user.password_hash or ""):
             user.password_hash = hash_password(password)
         user.failed_logins = 0
@@ -69,6 +113,7 @@ def authenticate(session: Session, actor: Actor, email: str, password: str, poli
         user.last_login_ip = actor.ip
         user.last_login_user_agent = (actor.user_agent or "")[:500]
         events.emit(session, actor, "user.logged_in", "user", user.id, {"ip": actor.ip})
+    login_throttle.clear(email, actor.ip)
     return user
 
 

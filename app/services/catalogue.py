@@ -38,13 +38,14 @@ CATALOGUE: dict[str, EventType] = {
         # Users and sign-in
         _e("user.created", f"email role invite {_ACTOR}", "users.send_invitation", "analytics.track"),
         _e("user.invitation_resent", "email", "users.send_invitation"),
+        _e("user.email_changed", f"old new name actor {_ACTOR}", "users.send_invitation", "users.notify_old_address"),
         _e("user.password_reset_requested", "email", "users.send_reset_link"),
         _e("user.activated", "email", published=True),
         _e("user.updated", "fields", published=True),
         _e("user.role_changed", f"user_ids role {_ACTOR}", "users.notify_role_changed"),
         _e("user.suspended", f"user_ids {_ACTOR}", published=True),
         _e("user.reactivated", f"user_ids {_ACTOR}", published=True),
-        _e("user.locked", "email until", "notifications.notify_admins_of_lockout"),
+        _e("user.locked", "email until ip", "notifications.notify_admins_of_lockout", "users.alert_owner_of_lockout"),
         _e("user.logged_in", "ip", "analytics.track"),
         # Roles
         _e("role.created", "name", published=True),

@@ -98,6 +98,8 @@ def create_ticket(session: Session, actor: Actor, customer_id: object, title: st
     customer = session.get(Customer, cid) if cid else None
     if customer is None:
         errors["customer_id"] = ["Choose a customer."]
+    elif not actor.can("customers:read", customer):
+        errors["customer_id"] = ["Choose a customer you may work with: this one is outside your access."]
     if priority not in PRIORITIES:
         errors["priority"] = ["Choose a priority."]
     description = _text(description)

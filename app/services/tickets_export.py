@@ -11,9 +11,10 @@ from typing import Any
 from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from app import csv_safe
 from app.models import Customer, Ticket, User
 from app.services import jobs
 from app.services.actor import Actor
@@ -102,11 +103,8 @@ def export_file(actor: Actor, export_id: str) -> Path:
 def _export_select(tf: TicketFilter) -> Any:
     assignee = aliased(User)
     conds, _ = tf.conditions()
-    title = Ticket.title
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection): prefix a quote.
-    safe_title = case((func.left(title, 1).in_(["=", "+", "-", "@", "\t", "\r"]), literal("'") + title), else_=title)
     return (
-        select(Ticket.number, safe_title, Ticket.status, Ticket.priority, Customer.company_name, assignee.name,
+        select(Ticket.number, Ticket.title, Ticket.status, Ticket.priority, Customer.company_name, assignee.name,
                func.array_to_string(Ticket.tags, " "), Ticket.created_at, Ticket.updated_at,
                Ticket.resolution_due_at, Ticket.sla_breached_at)
         .join(Customer, Customer.id == Ticket.customer_id)
@@ -117,23 +115,24 @@ def _export_select(tf: TicketFilter) -> Any:
 
 
 def write_csv(session: Session, export_id: str, tf: TicketFilter, progress: Callable[[int], Any]) -> int:
-    """Stream every matching row to the file with COPY ... TO STDOUT: PostgreSQL writes the CSV, we
-    copy chunks to disk, so memory stays flat whatever the row count."""
+    """Stream every matching row to the file through a server-side cursor and the one CSV writer
+    (every cell neutralised against formula injection), so memory stays flat whatever the row count."""
     conn = session.connection()
     compiled = _export_select(tf).compile(conn, compile_kwargs={"render_postcompile": True})
     final = folder() / f"tickets-{export_id}.csv"
     tmp = final.with_suffix(".part")
-    done, reported = 0, 0
+    done = 0
     raw = conn.connection.driver_connection
-    with tmp.open("wb") as fh, raw.cursor() as cur:
-        fh.write((",".join(HEADER) + "\n").encode())
-        with cur.copy(f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
-            for chunk in copy:
-                fh.write(chunk)
-                done += bytes(chunk).count(b"\n")
-                if done - reported >= BATCH:
-                    progress(done)
-                    reported = done
-    progress(done)
+    with tmp.open("w", encoding="utf-8", newline="") as fh, raw.cursor(name=f"export_{export_id[:16]}") as cur:
+        out = csv_safe.writer(fh)
+        out.writerow(HEADER)
+        cur.itersize = BATCH
+        cur.execute(compiled.string, compiled.params)
+        while rows := cur.fetchmany(BATCH):
+            out.writerows(rows)
+            done += len(rows)
+            progress(done)
+    if done == 0:
+        progress(0)
     tmp.rename(final)
     return done

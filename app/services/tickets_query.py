@@ -151,10 +151,14 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
 
     The page's ids are found first on the index alone (a deferred join), so deep pages do not
     join every skipped row."""
-    actor.require("tickets:read")
+    scoped = scoped_ids(actor, "tickets:read")
+    if scoped == []:
+        actor.require("tickets:read")
     tf = ticket_filter(actor, query)
     key = sort_key(query.sort)
     ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after)
+    if scoped is not None:  # only resource-scoped grants: just those tickets
+        ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
     stmt = (
         select(*ROW_COLUMNS, Customer.company_name.label("company"), Assignee.name.label("assignee_name"),
@@ -187,16 +191,20 @@ def estimate(session: Session, tf: TicketFilter) -> int:
 @dataclass
 class TicketDetail:
     ticket: Ticket
-    customer: Customer
+    customer: Customer | None  # None when the viewer may not read the customer
     assignee_name: str | None
     comments: list[tuple[TicketComment, str | None]]
     other_tickets: list[Any]
     timeline: list[AuditRecord]
+    company_name: str = ""
 
 
 def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetail:
     ticket = get_ticket_for(session, actor, ticket_id, "read")
-    customer = session.get(Customer, ticket.customer_id)
+    company = session.scalar(select(Customer.company_name).where(Customer.id == ticket.customer_id)) or ""
+    # Contact details and the customer's other tickets only for those who may read the customer.
+    readable = actor.can("customers:read", ticket.customer_id)
+    customer = session.get(Customer, ticket.customer_id) if readable else None
     assignee = session.scalar(select(User.name).where(User.id == ticket.assignee_id)) if ticket.assignee_id else None
     comments = session.execute(
         select(TicketComment, User.name)
@@ -206,18 +214,32 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
         .limit(500)
     ).all()
     others = session.execute(
-        select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.updated_at)
-        .where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id)
+        _readable_tickets(actor, select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.updated_at)
+                          .where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id))
         .order_by(Ticket.updated_at.desc())
         .limit(10)
-    ).all()
+    ).all() if readable else []
     timeline = session.scalars(
         select(AuditRecord)
         .where(AuditRecord.target_type == "ticket", AuditRecord.target_id == str(ticket.id))
         .order_by(AuditRecord.chain_index.desc())
         .limit(50)
     ).all()
-    return TicketDetail(ticket, customer, assignee, [(c, n) for c, n in comments], list(others), list(timeline))
+    return TicketDetail(ticket, customer, assignee, [(c, n) for c, n in comments], list(others), list(timeline),
+                        company)
+
+
+def scoped_ids(actor: Actor, permission: str) -> list[uuid.UUID] | None:
+    """None when the actor holds `permission` outright; else the object ids of their scoped grants."""
+    if actor.can(permission):
+        return None
+    prefix = permission + ":"
+    return [u for u in (parse_uuid(g[len(prefix):]) for g in actor.grants if g.startswith(prefix)) if u]
+
+
+def _readable_tickets(actor: Actor, stmt: Any) -> Any:
+    ids = scoped_ids(actor, "tickets:read")
+    return stmt if ids is None else stmt.where(Ticket.id.in_(ids))
 
 
 WORK_GRANTS = ["*", "tickets:*", "tickets:assign", "tickets:update"]
@@ -239,15 +261,18 @@ def agents(session: Session, q: str = "", limit: int = 10) -> list[Any]:
     return list(session.execute(stmt.order_by(User.name).limit(limit)))
 
 
-def customers_for_picker(session: Session, q: str = "", limit: int = 20, keep: str = "") -> list[Any]:
-    """Active customers whose company name starts with `q` (plus the one already chosen)."""
+def customers_for_picker(session: Session, actor: Actor, q: str = "", limit: int = 20, keep: str = "") -> list[Any]:
+    """Active customers the actor may read whose company name starts with `q` (plus the chosen one, if readable)."""
+    ids = scoped_ids(actor, "customers:read")
     stmt = select(Customer.id, Customer.company_name).where(Customer.status == "active")
+    if ids is not None:
+        stmt = stmt.where(Customer.id.in_(ids))
     q = (q or "").strip()[:100].lower().replace("%", "").replace("_", "")
     if q:
         stmt = stmt.where(func.lower(Customer.company_name).startswith(q))
     found = list(session.execute(stmt.order_by(func.lower(Customer.company_name)).limit(limit)))
     kid = parse_uuid(keep)
-    if kid and all(c.id != kid for c in found):
+    if kid and all(c.id != kid for c in found) and actor.can("customers:read", kid):
         found += list(session.execute(select(Customer.id, Customer.company_name).where(Customer.id == kid)))
     return found
 

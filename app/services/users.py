@@ -86,6 +86,29 @@ def _check_grantable(actor: Actor, role: Role) -> None:
         raise PermissionDenied(f"You cannot grant the role “{role.name}”: you do not hold {', '.join(missing)}.")
 
 
+def target_grants(user: User) -> list[str]:
+    """Everything the user may do: the role's grants and the extra permissions together."""
+    return sorted({*(user.role.permissions or []), *(user.permissions or [])})
+
+
+def outrank_problem(actor: Actor, user: User) -> str | None:
+    """Why the actor may not act on this user: the user holds grants the actor does not."""
+    if actor.id is not None and actor.id == user.id:
+        return None
+    missing = grants_within(actor.grants, target_grants(user))
+    if not missing:
+        return None
+    shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+    return f"You cannot change {user.email}: they hold permissions you do not ({shown})."
+
+
+def check_may_act_on(actor: Actor, user: User) -> None:
+    """Acting on another user needs every grant they hold (role and extra permissions together)."""
+    problem = outrank_problem(actor, user)
+    if problem:
+        raise PermissionDenied(problem)
+
+
 def _load(session: Session, user_id: uuid.UUID | str) -> User:
     return get_or_404(session, User, user_id, "There is no such user.")
 
@@ -142,6 +165,7 @@ def update_user(
     """Edit name and email; extra permissions need set_role and stay within the editor's own."""
     actor.require("users:update")
     user = _load(session, user_id)
+    check_may_act_on(actor, user)
     errors: dict[str, list[str]] = {}
     email, name = _clean_email(email, errors), _clean_name(name, errors)
     if "email" not in errors and _email_taken(session, email, exclude=user.id):
@@ -163,6 +187,12 @@ def update_user(
         if changes:
             audit.record(session, actor, "user.updated", "user", user.id, changes)
             events.emit(session, actor, "user.updated", "user", user.id, {"fields": sorted(changes)})
+        if before["email"].lower() != email.lower():
+            # An account event: reset and invitation links carry the address, so the old ones die here.
+            audit.record(session, actor, "user.email_changed", "user", user.id,
+                         {"email": [before["email"], email]})
+            events.emit(session, actor, "user.email_changed", "user", user.id,
+                        {"old": before["email"], "new": email, "name": user.name, "actor": actor.label})
     return user
 
 
@@ -178,7 +208,9 @@ def _role_change_problem(actor: Actor, user: User, role: Role, admins: int) -> s
 
 
 def set_role(session: Session, actor: Actor, user_id: uuid.UUID | str, role_name: str) -> User:
-    """Change one user's role, with the self, grant and last-admin guards."""
+    """Change one user's role, with the self, grant, outrank and last-admin guards."""
+    actor.require("users:set_role")
+    check_may_act_on(actor, _load(session, user_id))
     result = bulk_update(session, actor, [str(user_id)], "set_role", role_name)
     if result.failed:
         reason = result.failed[0][1]
@@ -210,6 +242,8 @@ def reactivate_user(session: Session, actor: Actor, user_id: uuid.UUID | str) ->
 
 
 def _one_status(session: Session, actor: Actor, user_id: uuid.UUID | str, action: str) -> User:
+    actor.require("users:suspend")
+    check_may_act_on(actor, _load(session, user_id))
     result = bulk_update(session, actor, [str(user_id)], action)
     if result.failed:
         reason = result.failed[0][1]
@@ -272,6 +306,9 @@ def _apply(
 ) -> tuple[str | None, dict[str, Any], bool]:
     """Change one user in place: (reason it may not, audit diff, whether an active admin was lost)."""
     was_admin = user.status == "active" and is_admin_role(user.role)
+    outranked = outrank_problem(actor, user)
+    if outranked:
+        return outranked, {}, False
     if role is not None:
         problem = _role_change_problem(actor, user, role, admins)
         if problem:
@@ -309,6 +346,7 @@ def resend_invitation(session: Session, actor: Actor, user_id: uuid.UUID | str) 
     """A fresh invitation link; older links stop working (the session version moves on)."""
     actor.require("users:create")
     user = _load(session, user_id)
+    check_may_act_on(actor, user)
     if user.status != "invited":
         raise Invalid("Only invited users can be sent an invitation.", {"status": ["Not invited."]})
     with transaction(session):
@@ -316,3 +354,14 @@ def resend_invitation(session: Session, actor: Actor, user_id: uuid.UUID | str) 
         audit.record(session, actor, "user.invitation_resent", "user", user.id, {})
         events.emit(session, actor, "user.invitation_resent", "user", user.id, {"email": user.email})
     return user
+
+
+def end_sessions(session: Session, actor: Actor, user_id: uuid.UUID | str) -> int:
+    """End every browser session and API token of another user (users:suspend); returns how many ended."""
+    actor.require("users:suspend")
+    user = _load(session, user_id)
+    check_may_act_on(actor, user)
+    with transaction(session):
+        ended = end_all_sessions(session, user)
+        audit.record(session, actor, "user.sessions_ended", "user", user.id, {"sessions_ended": ended})
+    return ended

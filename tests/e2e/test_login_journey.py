@@ -34,7 +34,7 @@ def test_a_wrong_password_shows_a_clear_error(page: Any, live_server: str, make_
     page.get_by_label("Email").fill("e2e-agent@example.com")
     page.get_by_label("Password").fill("definitely wrong")
     page.get_by_role("button", name="Sign in").click()
-    assert "Invalid email or password" in page.get_by_test_id("login-error").inner_text()
+    assert "Sign-in failed. Check your email and password" in page.get_by_test_id("login-error").inner_text()
 
 
 def test_theme_and_sidebar_choices_are_remembered(

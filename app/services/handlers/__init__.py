@@ -8,9 +8,10 @@ from app.services.handlers import analytics, notifications, tickets, users
 _OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.created": (users.send_invitation,),
     "user.invitation_resent": (users.send_invitation,),
+    "user.email_changed": (users.send_invitation, users.notify_old_address),
     "user.password_reset_requested": (users.send_reset_link,),
     "user.role_changed": (users.notify_role_changed,),
-    "user.locked": (notifications.notify_admins_of_lockout,),
+    "user.locked": (notifications.notify_admins_of_lockout, users.alert_owner_of_lockout),
     "ticket.assigned": (tickets.notify_assignee,),
     "ticket.bulk_updated": (tickets.notify_bulk_assignee,),
     "ticket.reply_added": (tickets.email_customer,),

@@ -23,6 +23,25 @@ def send_invitation(session: Session, evt: OutboxEvent) -> None:
                                                   {"user": user, "link": link, "days": INVITE_MAX_AGE // 86400}))
 
 
+def notify_old_address(session: Session, evt: OutboxEvent) -> None:
+    """The address the account had hears of the change (whoever now reads the new one)."""
+    context = {"name": evt.data.get("name", ""), "old": evt.data["old"], "new": evt.data["new"],
+               "actor": evt.data.get("actor", "")}
+    notifications.send(session, evt.data["old"],
+                       Email("The email address of your Backoffice account changed", "email_changed", context))
+
+
+def alert_owner_of_lockout(session: Session, evt: OutboxEvent) -> None:
+    """The account's owner hears that someone keeps failing to sign in as them."""
+    user = session.get(User, uuid.UUID(evt.aggregate_id))
+    if user is None:
+        return
+    context = {"user": user, "until": evt.data.get("until", "")[:16].replace("T", " "),
+               "ip": evt.data.get("ip") or "unknown", "link": public_url("/password/forgot")}
+    notifications.send(session, user.email,
+                       Email("Repeated failed sign-ins to your Backoffice account", "account_locked", context))
+
+
 def send_reset_link(session: Session, evt: OutboxEvent) -> None:
     user = session.get(User, uuid.UUID(evt.aggregate_id))
     if user is None or user.status != "active":

@@ -61,7 +61,7 @@ def reset_password(token: str) -> Any:
 def forgot_password() -> Any:
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.request_reset(db.session, current_actor(), form.email.data or "")
+        accounts.queue_reset_request(db.session, current_actor(), form.email.data or "")
         flash(SENT, "info")
         return redirect(url_for("auth.login"), code=303)
     return render("auth/forgot.html", form=form, status=422 if form.errors else 200)

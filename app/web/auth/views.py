@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import Response, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from app.auth.permissions import login_only, public
 from app.extensions import db, limiter
+from app.models import User
 from app.services import auth
 from app.web.auth import bp
 from app.web.auth.forms import LoginForm
@@ -20,6 +21,16 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("dashboard.index")
+
+
+def _device_cookie() -> str:
+    """This browser signed in before: the right password from it lifts a lockout."""
+    return "__Host-backoffice_device" if current_app.config["SESSION_COOKIE_SECURE"] else "backoffice_device"
+
+
+def _remember_device(resp: Response, user: User) -> None:
+    resp.set_cookie(_device_cookie(), auth.device_token(user), max_age=auth.DEVICE_MAX_AGE, path="/",
+                    secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
 
 
 def _login_limit() -> str:
@@ -37,14 +48,17 @@ def login() -> Any:
     if form.validate_on_submit():
         policy = auth.LoginPolicy(current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"])
         try:
-            user = auth.authenticate(db.session, current_actor(), form.email.data, form.password.data, policy)
+            user = auth.authenticate(db.session, current_actor(), form.email.data, form.password.data, policy,
+                                     device=request.cookies.get(_device_cookie()))
         except auth.LoginFailed as exc:
             error = exc.message
         else:
             session.clear()  # a fresh session on sign-in: no fixation
             user.current_session_id = auth.start_session(db.session, user, client_ip(), request.user_agent.string)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            resp = redirect(_safe_next(request.args.get("next")), code=303)
+            _remember_device(resp, user)
+            return resp
     status = 401 if error else (422 if form.errors else 200)
     return render("auth/login.html", form=form, error=error, status=status)
 

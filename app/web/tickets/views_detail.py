@@ -42,7 +42,8 @@ def new() -> Any:
     form = NewTicketForm(customer_id=request.args.get("customer", ""))
     chosen = form.customer_id.data or ""
     form.customer_id.choices = [("", "Choose a customer…")] + [
-        (str(c.id), c.company_name) for c in tickets_query.customers_for_picker(db.session, limit=100, keep=chosen)]
+        (str(c.id), c.company_name) for c in tickets_query.customers_for_picker(db.session, current_actor(), limit=100,
+                                                                                    keep=chosen)]
     if form.validate_on_submit():
         try:
             ticket = tickets.create_ticket(db.session, current_actor(), form.customer_id.data, form.title.data,
@@ -130,5 +131,6 @@ def assignees(ticket_id: str) -> Any:
 def customer_options() -> Any:
     if not is_partial():
         return redirect(url_for("tickets.new"))
-    found = tickets_query.customers_for_picker(db.session, request.args.get("customer_q", ""), limit=100)
+    found = tickets_query.customers_for_picker(db.session, current_actor(), request.args.get("customer_q", ""),
+                                               limit=100)
     return render("tickets/new.html", block="customer_options", customers=found, form=None)

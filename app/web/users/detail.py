@@ -43,6 +43,7 @@ def show(user_id: uuid.UUID) -> Any:
 @require("users:update")
 def edit(user_id: uuid.UUID) -> Any:
     user = users.get_user_for(db.session, current_actor(), user_id)
+    users.check_may_act_on(current_actor(), user)  # no edit form for a user one may not change
     form = EditUserForm(formdata=None, email=user.email, name=user.name, permissions="\n".join(user.permissions))
     return render("users/edit.html", user=user, form=form)
 
@@ -95,3 +96,9 @@ def reactivate(user_id: uuid.UUID) -> Any:
 @require("users:create")
 def resend_invitation(user_id: uuid.UUID) -> Any:
     return _act(user_id, users.resend_invitation, "A new invitation is on its way.")
+
+
+@bp.post("/users/<uuid:user_id>/sessions/end")
+@require("users:suspend")
+def end_sessions(user_id: uuid.UUID) -> Any:
+    return _act(user_id, users.end_sessions, "Their sessions and API tokens have ended.")

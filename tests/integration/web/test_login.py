@@ -52,16 +52,6 @@ def test_the_session_cookie_changes_on_login_and_the_old_one_dies_on_logout(
     assert replay.get("/").status_code == 302
 
 
-def test_wrong_passwords_lock_the_account(client: FlaskClient, db_session: Session) -> None:
-    make_user(db_session, email="carol@example.com")
-    for _ in range(5):
-        resp = _login(client, "carol@example.com", "not the password at all")
-        assert resp.status_code == 401
-    locked = _login(client, "carol@example.com", PASSWORD)
-    assert locked.status_code == 401
-    assert "locked" in locked.get_data(as_text=True)
-
-
 def test_unknown_and_known_emails_get_the_same_answer(client: FlaskClient, db_session: Session) -> None:
     make_user(db_session, email="dan@example.com")
     known = _login(client, "dan@example.com", "wrong password here")

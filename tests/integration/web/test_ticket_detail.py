@@ -180,7 +180,7 @@ def test_viewers_cannot_create(viewer_client: FlaskClient) -> None:
 def test_priority_change_recomputes_sla(db_session: Session) -> None:
     customer = make_customer(db_session, subscription_tier="professional")
     agent = make_user(db_session)
-    actor = Actor(agent.id, agent.email, frozenset({"tickets:*"}))
+    actor = Actor(agent.id, agent.email, frozenset({"tickets:*", "customers:read"}))
     ticket = tickets.create_ticket(db_session, actor, customer.id, "Slow", priority="low")
     low_due = ticket.resolution_due_at
     tickets.update_ticket(db_session, actor, ticket.id, 1, {"priority": "urgent"})

@@ -36,7 +36,7 @@ def export_dir(app: Flask, tmp_path: Any) -> Any:
 
 def _agent_actor(session: Session) -> Actor:
     agent = make_user(session, email="boss@example.com")
-    return Actor(agent.id, agent.email, frozenset({"tickets:*"}))
+    return Actor(agent.id, agent.email, frozenset({"tickets:*", "customers:read"}))
 
 
 def test_assigning_notifies_the_assignee_and_emails_only_when_they_asked(
