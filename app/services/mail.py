@@ -42,6 +42,9 @@ def deliver(to: str, subject: str, text: str, html: str | None = None) -> None:
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = subject
+    correlation_id = jobs.CORRELATION_ID.get()
+    if correlation_id:
+        msg["X-Correlation-ID"] = correlation_id
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
