@@ -85,6 +85,9 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for existing in logging.root.manager.loggerDict.values():
+        if isinstance(existing, logging.Logger):
+            existing.disabled = False  # alembic's fileConfig disables loggers created before it
     for name in ("rq.worker", "rq.scheduler", "rq.cron", "gunicorn.error"):
         # RQ and gunicorn add their own plain-text handlers; everything goes through ours.
         logging.getLogger(name).handlers[:] = []
