@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from app.deploy_check import problems
 
@@ -19,6 +20,7 @@ SAFE = {
     "SESSION_COOKIE_NAME": "__Host-backoffice_session",
     "TRUSTED_PROXIES": 1,
 }
+pytestmark = pytest.mark.db_owner  # creates roles and needs the superuser the test servers run as
 CONFIG_RULES = ["environment", "secret_key", "cookies", "proxies", "argon2"]
 
 
@@ -86,3 +88,25 @@ def test_the_app_role_cannot_rewrite_the_audit_log(db_session: object, statement
     _as_app_role(db_session)
     with pytest.raises(DBAPIError, match="permission denied|must be owner"):
         db_session.execute(text(statement))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE audit.audit_log DISABLE TRIGGER audit_log_no_update_delete",
+    "ALTER TABLE audit.audit_log DISABLE TRIGGER ALL",
+    "UPDATE audit.audit_log SET action = 'forged'",
+    "DELETE FROM audit.audit_log",
+    "TRUNCATE audit.audit_log",
+    "DROP TABLE audit.audit_log",
+    "SET session_replication_role = replica",
+])
+def test_the_shipped_app_role_cannot_touch_the_audit_log(app: Flask, statement: str) -> None:
+    """The test instance connects as the role `flask db-grant` set up, exactly as shipped."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.db_roles import app_role_problems
+    from app.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        assert app_role_problems(conn) == []
+        with pytest.raises(DBAPIError, match="permission denied|must be owner|must be superuser"):
+            conn.execute(text(statement))
