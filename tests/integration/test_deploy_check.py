@@ -110,3 +110,35 @@ def test_the_shipped_app_role_cannot_touch_the_audit_log(app: Flask, statement: 
         assert app_role_problems(conn) == []
         with pytest.raises(DBAPIError, match="permission denied|must be owner|must be superuser"):
             conn.execute(text(statement))
+
+
+def test_make_run_serves_as_an_app_role_that_cannot_touch_the_audit_log(
+    app: Flask, service_urls: dict[str, str], tmp_path: object
+) -> None:
+    """`make run` (app.devserver) switches to this role after migrating as the owner."""
+    import uuid
+    from pathlib import Path
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from app import embedded
+    from app.db_roles import app_role_problems
+    from tests import services
+
+    role = f"bo_run_{uuid.uuid4().hex[:8]}"
+    url = embedded.app_role_url(service_urls["owner"], Path(str(tmp_path)), role=role)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar() == role
+            assert app_role_problems(conn) == []
+            assert conn.execute(text("SELECT count(*) FROM audit.audit_log")).scalar() is not None
+            with pytest.raises(DBAPIError, match="must be owner|permission denied"):
+                conn.execute(text("ALTER TABLE audit.audit_log DISABLE TRIGGER ALL"))
+        assert embedded.app_role_url(service_urls["owner"], Path(str(tmp_path)), role=role) == url  # idempotent
+    finally:
+        engine.dispose()
+        with app.extensions["owner_engine"].begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+        services.drop_role(services.postgres_admin_url(), role)
