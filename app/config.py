@@ -99,6 +99,7 @@ class Config:
     RETENTION_SESSIONS_DAYS: int = 30
     RETENTION_NOTIFICATIONS_DAYS: int = 180
     RETENTION_ANALYTICS_DAYS: int = 400
+    RETENTION_EXPORTS_DAYS: int = 1
     # Sessions: idle timeout and absolute lifetime, enforced server-side.
     SESSION_IDLE_MINUTES: int = 60
     SESSION_MAX_HOURS: int = 12
@@ -151,6 +152,7 @@ class Config:
             RETENTION_SESSIONS_DAYS=env_int("RETENTION_SESSIONS_DAYS", cls.RETENTION_SESSIONS_DAYS),
             RETENTION_NOTIFICATIONS_DAYS=env_int("RETENTION_NOTIFICATIONS_DAYS", cls.RETENTION_NOTIFICATIONS_DAYS),
             RETENTION_ANALYTICS_DAYS=env_int("RETENTION_ANALYTICS_DAYS", cls.RETENTION_ANALYTICS_DAYS),
+            RETENTION_EXPORTS_DAYS=env_int("RETENTION_EXPORTS_DAYS", cls.RETENTION_EXPORTS_DAYS),
             SESSION_COOKIE_SECURE=production,
         )
         if production:

@@ -125,7 +125,7 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
 
 # Tables a committed test may fill; roles, SLA policies and the append-only audit log stay.
 TRUNCATE = (
-    "event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
+    "export_parts, event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
     "ticket_comments, support_tickets, invoices, customers, user_sessions, users"
 )
 

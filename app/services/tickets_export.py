@@ -1,17 +1,17 @@
-"""CSV export of a ticket view: an RQ job streams rows through a server-side cursor to a file."""
+"""CSV export of a ticket view: an RQ job streams rows with COPY into a temporary file, then stores
+it in PostgreSQL (export_parts, 1 MiB parts) so that any web instance can serve the download."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, select, text
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Customer, Ticket, User
@@ -31,10 +31,7 @@ class QueueUnavailable(DomainError):
     code = "unavailable"
 
 
-def folder() -> Path:
-    path = Path(current_app.config.get("EXPORT_FOLDER") or Path(current_app.instance_path) / "exports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+PART_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -90,13 +87,21 @@ def export_status(actor: Actor, export_id: str) -> ExportStatus:
     return ExportStatus(export_id, int(job.meta.get("done", 0)), int(job.meta.get("total", 0)), state)
 
 
-def export_file(actor: Actor, export_id: str) -> Path:
+def export_file(session: Session, actor: Actor, export_id: str) -> Iterator[bytes]:
+    """The finished CSV, part by part (each its own small query: memory stays flat)."""
     actor.require("tickets:export")
     _job_for(actor, export_id)
-    path = folder() / f"tickets-{export_id}.csv"
-    if not path.exists():
+    count = session.scalar(text("SELECT count(*) FROM export_parts WHERE export_id = :e"), {"e": export_id})
+    if not count:
         raise NotFound("The export is not ready.")
-    return path
+
+    def parts() -> Iterator[bytes]:
+        for seq in range(int(count)):
+            yield bytes(session.scalar(text("SELECT data FROM export_parts WHERE export_id = :e AND seq = :s"),
+                                       {"e": export_id, "s": seq}))
+        session.rollback()
+
+    return parts()
 
 
 def _export_select(tf: TicketFilter) -> Any:
@@ -121,19 +126,25 @@ def write_csv(session: Session, export_id: str, tf: TicketFilter, progress: Call
     copy chunks to disk, so memory stays flat whatever the row count."""
     conn = session.connection()
     compiled = _export_select(tf).compile(conn, compile_kwargs={"render_postcompile": True})
-    final = folder() / f"tickets-{export_id}.csv"
-    tmp = final.with_suffix(".part")
     done, reported = 0, 0
     raw = conn.connection.driver_connection
-    with tmp.open("wb") as fh, raw.cursor() as cur:
-        fh.write((",".join(HEADER) + "\n").encode())
-        with cur.copy(f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
-            for chunk in copy:
-                fh.write(chunk)
-                done += bytes(chunk).count(b"\n")
-                if done - reported >= BATCH:
-                    progress(done)
-                    reported = done
+    with tempfile.TemporaryFile() as fh:
+        with raw.cursor() as cur:
+            fh.write((",".join(HEADER) + "\n").encode())
+            with cur.copy(f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+                for chunk in copy:
+                    fh.write(chunk)
+                    done += bytes(chunk).count(b"\n")
+                    if done - reported >= BATCH:
+                        progress(done)
+                        reported = done
+        fh.seek(0)
+        session.execute(text("DELETE FROM export_parts WHERE export_id = :e"), {"e": export_id})
+        seq = 0
+        while part := fh.read(PART_BYTES):
+            session.execute(text("INSERT INTO export_parts (export_id, seq, data) VALUES (:e, :s, :d)"),
+                            {"e": export_id, "s": seq, "d": part})
+            seq += 1
+        session.commit()
     progress(done)
-    tmp.rename(final)
     return done
