@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 RUN_STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck format bench clean chromium
+.PHONY: run test test-fast lint typecheck format bench clean chromium nginx
 
 $(RUN_STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,10 @@ run: $(RUN_STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) chromium
+nginx:
+	@command -v nginx >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
+test: $(STAMP) chromium nginx
 	$(PY) -m ruff check .
 	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile tests
 

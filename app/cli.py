@@ -31,6 +31,9 @@ def register(app: Flask) -> None:
     from app import deploy_check
 
     deploy_check.register(app)
+    from app.db_roles import db_grant
+
+    app.cli.add_command(db_grant)
     from app.cli_users import users_cli
 
     app.cli.add_command(users_cli)

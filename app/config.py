@@ -91,6 +91,15 @@ class Config:
     TRUSTED_PROXIES: int = 0
     RQ_QUEUES: list[str] = field(default_factory=lambda: ["high", "default", "low"])
     AUDIT_ANCHOR_FILE: str = ""  # empty: instance/audit-anchors.log
+    METRICS_TOKEN: str = ""  # empty: /metrics for loopback addresses only
+    SLOW_REQUEST_SECONDS: float = 1.0
+    # Retention (days): rows older than this are purged by the daily retention job.
+    RETENTION_OUTBOX_DAYS: int = 30
+    RETENTION_DELIVERIES_DAYS: int = 30
+    RETENTION_SESSIONS_DAYS: int = 30
+    RETENTION_NOTIFICATIONS_DAYS: int = 180
+    RETENTION_ANALYTICS_DAYS: int = 400
+    RETENTION_EXPORTS_DAYS: int = 1
     # Sessions: idle timeout and absolute lifetime, enforced server-side.
     SESSION_IDLE_MINUTES: int = 60
     SESSION_MAX_HOURS: int = 12
@@ -137,6 +146,13 @@ class Config:
             PUBLIC_URL=env("PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}") or "",
             TRUSTED_PROXIES=env_int("TRUSTED_PROXIES", 0),
             AUDIT_ANCHOR_FILE=env("AUDIT_ANCHOR_FILE") or "",
+            METRICS_TOKEN=env("METRICS_TOKEN") or "",
+            RETENTION_OUTBOX_DAYS=env_int("RETENTION_OUTBOX_DAYS", cls.RETENTION_OUTBOX_DAYS),
+            RETENTION_DELIVERIES_DAYS=env_int("RETENTION_DELIVERIES_DAYS", cls.RETENTION_DELIVERIES_DAYS),
+            RETENTION_SESSIONS_DAYS=env_int("RETENTION_SESSIONS_DAYS", cls.RETENTION_SESSIONS_DAYS),
+            RETENTION_NOTIFICATIONS_DAYS=env_int("RETENTION_NOTIFICATIONS_DAYS", cls.RETENTION_NOTIFICATIONS_DAYS),
+            RETENTION_ANALYTICS_DAYS=env_int("RETENTION_ANALYTICS_DAYS", cls.RETENTION_ANALYTICS_DAYS),
+            RETENTION_EXPORTS_DAYS=env_int("RETENTION_EXPORTS_DAYS", cls.RETENTION_EXPORTS_DAYS),
             SESSION_COOKIE_SECURE=production,
         )
         if production:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import text
 
 from app.auth import passwords
 
@@ -76,22 +75,18 @@ def _redis(app: Flask) -> str | None:
 
 
 def _database_role(app: Flask) -> str | None:
+    from app.db_roles import app_role_problems
     from app.extensions import db
 
-    row = db.session.execute(
-        text(
-            "SELECT rolsuper, has_table_privilege(current_user, 'audit.audit_log', 'UPDATE'),"
-            " has_table_privilege(current_user, 'audit.audit_log', 'DELETE'),"
-            " has_table_privilege(current_user, 'audit.audit_log', 'TRUNCATE')"
-            " FROM pg_roles WHERE rolname = current_user"
-        )
-    ).one()
-    bad = []
-    if row[0]:
-        bad.append("the application connects as a superuser")
-    if any(row[1:]):
-        bad.append("the application role may UPDATE/DELETE/TRUNCATE the audit log")
+    bad = app_role_problems(db.session.connection())
     return f"PostgreSQL: {'; '.join(bad)}" if bad else None
+
+
+def _metrics(app: Flask) -> str | None:
+    token = app.config.get("METRICS_TOKEN") or ""
+    if token and len(token) < 24:
+        return "METRICS_TOKEN is shorter than 24 characters"
+    return None
 
 
 RULES: list[tuple[str, Rule]] = [
@@ -103,6 +98,7 @@ RULES: list[tuple[str, Rule]] = [
     ("argon2", _argon2),
     ("redis", _redis),
     ("database_role", _database_role),
+    ("metrics", _metrics),
 ]
 
 

@@ -58,7 +58,7 @@ def main() -> int:
             os.environ["REDIS_URL"], embedded_redis = embedded.start_redis()
             print(f"embedded Redis at {os.environ['REDIS_URL']}", flush=True)
     try:
-        return _serve()
+        return _serve(embedded_pg is not None)
     finally:
         if embedded_redis is not None:
             try:
@@ -68,8 +68,13 @@ def main() -> int:
         del embedded_pg  # pgserver stops its server when the last handle goes
 
 
-def _serve() -> int:
+def _serve(embedded_pg: bool = False) -> int:
     _prepare()
+    if embedded_pg:
+        # Migrations and demo data ran as the owner; the app runs as a role that owns nothing.
+        from app import embedded
+
+        os.environ["DATABASE_URL"] = embedded.app_role_url(os.environ["DATABASE_URL"])
     port = os.environ.get("PORT", "8000")
     python = sys.executable
     procs = [

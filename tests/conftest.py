@@ -18,36 +18,51 @@ _TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 @pytest.fixture(scope="session")
 def service_urls() -> Iterator[dict[str, str]]:
     admin_url = services.postgres_admin_url()
-    db_url, db_name = services.create_database(admin_url)
+    owner_url, db_name = services.create_database(admin_url)
+    app_url, app_role = services.create_app_role(admin_url, db_name)
     redis_base = services.redis_base_url()
     redis_url, redis_index = services.claim_redis_db(redis_base)
     try:
-        yield {"database": db_url, "redis": redis_url}
+        # Like production: migrations as the owner, the application as a role with only
+        # SELECT, INSERT on the audit log (app.db_roles).
+        yield {"database": app_url, "owner": owner_url, "app_role": app_role, "redis": redis_url}
     finally:
         services.release_redis_db(redis_base, redis_index)
         services.drop_database(admin_url, db_name)
+        services.drop_role(admin_url, app_role)
 
 
 @pytest.fixture(scope="session")
 def app(service_urls: dict[str, str]) -> Iterator[Flask]:
-    from flask_migrate import upgrade
+    from dataclasses import replace
 
-    from app import create_app
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine
+
+    from app import create_app, db_roles
     from app.config import Config
+    from app.extensions import db
 
     cfg = Config(
         ENV="test",
         TESTING=True,
         SECRET_KEY="test-secret-key-" + "x" * 40,
-        SQLALCHEMY_DATABASE_URI=service_urls["database"],
+        SQLALCHEMY_DATABASE_URI=service_urls["owner"],
         REDIS_URL=service_urls["redis"],
         LOG_LEVEL="WARNING",
     )
-    application = create_app(cfg)
-    application.test_client_class = Client
-    with application.app_context():
+    owner_app = create_app(cfg)
+    with owner_app.app_context():
         upgrade()
+        with db.engine.begin() as conn:
+            db_roles.grant(conn, service_urls["app_role"])
+        db.engine.dispose()
+    application = create_app(replace(cfg, SQLALCHEMY_DATABASE_URI=service_urls["database"]))
+    application.test_client_class = Client
+    owner_engine = create_engine(service_urls["owner"])
+    application.extensions["owner_engine"] = owner_engine
     yield application
+    owner_engine.dispose()
 
 
 class Client(FlaskClient):
@@ -110,7 +125,7 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
 
 # Tables a committed test may fill; roles, SLA policies and the append-only audit log stay.
 TRUNCATE = (
-    "event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
+    "export_parts, event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
     "ticket_comments, support_tickets, invoices, customers, user_sessions, users"
 )
 # Tables a committed test leaves alone: seeded reference data, the append-only audit log, and the
@@ -124,12 +139,11 @@ def truncate_all(app: Flask) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
-    from app.extensions import db
 
     with app.app_context():
         for attempt in range(5):
             try:
-                with db.engine.begin() as conn:
+                with app.extensions["owner_engine"].begin() as conn:
                     conn.execute(text("SET LOCAL lock_timeout = '5s'"))
                     conn.execute(text(f"TRUNCATE {TRUNCATE} CASCADE"))
                 return

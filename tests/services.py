@@ -97,3 +97,24 @@ def _alive(pid: int) -> bool:
 
 def release_redis_db(base_url: str, index: int) -> None:
     redis.Redis.from_url(base_url).delete(f"backoffice-test-db-lock:{index}")
+
+
+def create_app_role(admin_url: str, db_name: str) -> tuple[str, str]:
+    """A login role for the application, owning nothing (the test instance runs as it, like
+    production); returns (its SQLAlchemy URL for `db_name`, its name)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    role = f"{db_name}_app"
+    password = uuid.uuid4().hex
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+    parts = urlsplit(admin_url)
+    host = parts.hostname or ""
+    netloc = f"{role}:{password}@{host}" + (f":{parts.port}" if parts.port else "")
+    url = urlunsplit((parts.scheme, netloc, f"/{db_name}", parts.query, ""))
+    return url.replace("postgresql://", "postgresql+psycopg://", 1), role
+
+
+def drop_role(admin_url: str, role: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP ROLE IF EXISTS "{role}"')

@@ -11,7 +11,7 @@ from rq.cron import CronScheduler
 from workers.jobs.audit import anchor_audit_chain
 from workers.jobs.dashboard import rebuild_rollups
 from workers.jobs.events import relay_outbox
-from workers.jobs.notifications import purge_read_notifications
+from workers.jobs.retention import purge_expired
 from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
@@ -20,7 +20,7 @@ PERIODIC = [
     (rebuild_rollups, "low", 24 * 3600),
     (mark_sla_breaches, "default", 60),
     (anchor_audit_chain, "low", 600),
-    (purge_read_notifications, "low", 24 * 3600),
+    (purge_expired, "low", 24 * 3600),
 ]
 
 

@@ -15,7 +15,9 @@ class OutboxEvent(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_pending", "occurred_at", postgresql_where="processed_at IS NULL"),
+        Index("ix_outbox_pending", "occurred_at", postgresql_where="processed_at IS NULL AND parked_at IS NULL"),
+        Index("ix_outbox_parked", "parked_at", postgresql_where="parked_at IS NOT NULL"),
+        Index("ix_outbox_processed", "processed_at", postgresql_where="processed_at IS NOT NULL"),
         Index("ix_outbox_aggregate", "aggregate_type", "aggregate_id"),
     )
 
@@ -31,6 +33,8 @@ class OutboxEvent(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when the event failed MAX_ATTEMPTS times: no longer relayed, shown on /system to retry or discard.
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class EventDelivery(Base):

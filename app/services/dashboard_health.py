@@ -59,7 +59,8 @@ def _redis_state() -> dict:
 
 def _database(session: Session) -> datetime | None:
     """The oldest unprocessed outbox event (ix_outbox_pending); answering at all proves the database."""
-    return session.scalar(select(func.min(OutboxEvent.occurred_at)).where(OutboxEvent.processed_at.is_(None)))
+    return session.scalar(select(func.min(OutboxEvent.occurred_at)).where(
+        OutboxEvent.processed_at.is_(None), OutboxEvent.parked_at.is_(None)))
 
 
 def _outbox(oldest: datetime | None) -> tuple[bool, str]:

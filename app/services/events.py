@@ -144,7 +144,7 @@ def relay(session: Session, limit: int = 500, stale_after: timedelta = REDELIVER
     stale = utcnow() - stale_after
     ids = session.scalars(
         select(OutboxEvent.id)
-        .where(OutboxEvent.processed_at.is_(None))
+        .where(OutboxEvent.processed_at.is_(None), OutboxEvent.parked_at.is_(None))
         .where(OutboxEvent.attempts < MAX_ATTEMPTS)
         .where((OutboxEvent.dispatched_at.is_(None)) | (OutboxEvent.dispatched_at < stale))
         .order_by(OutboxEvent.occurred_at)
@@ -180,11 +180,17 @@ def process(session: Session, event_id: uuid.UUID) -> bool:
             _rollback(session)
             log.warning("event handler failed", extra={"event_id": str(event_id), "handler": name,
                                                         "error": repr(exc)[:500]})
-            session.execute(
+            attempts = session.execute(
                 update(OutboxEvent)
                 .where(OutboxEvent.id == event_id)
                 .values(attempts=OutboxEvent.attempts + 1, last_error=f"{name}: {exc!r}"[:2000])
-            )
+                .returning(OutboxEvent.attempts)
+            ).scalar_one()
+            if attempts >= MAX_ATTEMPTS:
+                # Parked: the relay leaves it alone; an operator retries or discards it on /system.
+                session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(parked_at=utcnow()))
+                log.error("event parked after its last attempt", extra={"event_id": str(event_id),
+                                                                       "attempts": attempts})
             session.commit()
             raise
         else:

@@ -45,6 +45,9 @@ def deliver(to: str, subject: str, text: str, html: str | None = None, correlati
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = " ".join(subject.split())  # a header is one line, whatever the subject held
+    correlation_id = correlation_id or jobs.CORRELATION_ID.get()
+    if correlation_id and "X-Correlation-ID" not in msg:
+        msg["X-Correlation-ID"] = correlation_id
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")

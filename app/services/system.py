@@ -20,6 +20,7 @@ from app.models.base import utcnow
 from app.services import audit, events, jobs
 from app.services.actor import Actor
 from app.services.errors import NotFound
+from app.services.ids import parse_uuid
 from app.services.uow import transaction
 
 FAILED_SHOWN = 50
@@ -59,6 +60,7 @@ class OutboxInfo:
     backlog: int
     oldest: datetime | None
     failing: list[OutboxEvent] = field(default_factory=list)
+    parked: list[OutboxEvent] = field(default_factory=list)
 
 
 @dataclass
@@ -143,14 +145,27 @@ def _last_line(job: Job) -> str:
 
 
 def _outbox(session: Session) -> OutboxInfo:
-    pending = select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None)).limit(BACKLOG_CAP)
+    waiting = (OutboxEvent.processed_at.is_(None), OutboxEvent.parked_at.is_(None))
+    pending = select(OutboxEvent.id).where(*waiting).limit(BACKLOG_CAP)
     backlog = session.scalar(select(func.count()).select_from(pending.subquery())) or 0
-    oldest = session.scalar(select(func.min(OutboxEvent.occurred_at)).where(OutboxEvent.processed_at.is_(None)))
+    oldest = session.scalar(select(func.min(OutboxEvent.occurred_at)).where(*waiting))
     failing = session.scalars(
-        select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.last_error.is_not(None))
+        select(OutboxEvent).where(*waiting, OutboxEvent.last_error.is_not(None))
         .order_by(OutboxEvent.occurred_at).limit(10)
     ).all()
-    return OutboxInfo(int(backlog), oldest, list(failing))
+    parked = session.scalars(
+        select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.parked_at.is_not(None))
+        .order_by(OutboxEvent.parked_at.desc()).limit(FAILED_SHOWN)
+    ).all()
+    return OutboxInfo(int(backlog), oldest, list(failing), list(parked))
+
+
+def _parked(session: Session, event_id: str) -> OutboxEvent:
+    key = parse_uuid(event_id)
+    evt = session.get(OutboxEvent, key, with_for_update=True) if key else None
+    if evt is None or evt.parked_at is None or evt.processed_at is not None:
+        raise NotFound("That event is no longer parked.")
+    return evt
 
 
 def _find_failed(job_id: str, queue_names: list[str]) -> FailedJobRegistry:
@@ -185,3 +200,26 @@ def relay_now(session: Session, actor: Actor) -> int:
     """The operator's "relay now": dispatch undelivered events without waiting for the schedule."""
     actor.require("system:manage")
     return events.relay(session)
+
+
+def _settle_parked(session: Session, actor: Actor, event_id: str, action: str) -> OutboxEvent:
+    """The parked event, locked, with the operator's decision audited (the caller's transaction)."""
+    actor.require("system:manage")
+    evt = _parked(session, event_id)
+    audit.record(session, actor, action, "event", evt.id,
+                 {"type": evt.type, "attempts": evt.attempts, "error": evt.last_error})
+    return evt
+
+
+def retry_event(session: Session, actor: Actor, event_id: str) -> None:
+    """Give a parked event a fresh set of attempts and dispatch it now."""
+    with transaction(session):
+        evt = _settle_parked(session, actor, event_id, "event.retried")
+        evt.parked_at, evt.attempts, evt.dispatched_at = None, 0, None
+    events.dispatch(session, [evt.id])
+
+
+def discard_event(session: Session, actor: Actor, event_id: str) -> None:
+    """Give up on a parked event: marked processed, its error kept in the audit record."""
+    with transaction(session):
+        _settle_parked(session, actor, event_id, "event.discarded").processed_at = utcnow()

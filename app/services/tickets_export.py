@@ -1,17 +1,18 @@
-"""CSV export of a ticket view: an RQ job streams rows through a server-side cursor to a file."""
+"""CSV export of a ticket view: an RQ job streams rows with COPY into a temporary file, then stores
+it in PostgreSQL (export_parts, 1 MiB parts) so that any web instance can serve the download."""
 
 from __future__ import annotations
 
+import io
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select, text
 from sqlalchemy.orm import Session, aliased
 
 from app import csv_safe
@@ -32,10 +33,7 @@ class QueueUnavailable(DomainError):
     code = "unavailable"
 
 
-def folder() -> Path:
-    path = Path(current_app.config.get("EXPORT_FOLDER") or Path(current_app.instance_path) / "exports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+PART_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -91,13 +89,21 @@ def export_status(actor: Actor, export_id: str) -> ExportStatus:
     return ExportStatus(export_id, int(job.meta.get("done", 0)), int(job.meta.get("total", 0)), state)
 
 
-def export_file(actor: Actor, export_id: str) -> Path:
+def export_file(session: Session, actor: Actor, export_id: str) -> Iterator[bytes]:
+    """The finished CSV, part by part (each its own small query: memory stays flat)."""
     actor.require("tickets:export")
     _job_for(actor, export_id)
-    path = folder() / f"tickets-{export_id}.csv"
-    if not path.exists():
+    count = session.scalar(text("SELECT count(*) FROM export_parts WHERE export_id = :e"), {"e": export_id})
+    if not count:
         raise NotFound("The export is not ready.")
-    return path
+
+    def parts() -> Iterator[bytes]:
+        for seq in range(int(count)):
+            yield bytes(session.scalar(text("SELECT data FROM export_parts WHERE export_id = :e AND seq = :s"),
+                                       {"e": export_id, "s": seq}))
+        session.rollback()
+
+    return parts()
 
 
 def _export_select(tf: TicketFilter) -> Any:
@@ -119,20 +125,28 @@ def write_csv(session: Session, export_id: str, tf: TicketFilter, progress: Call
     (every cell neutralised against formula injection), so memory stays flat whatever the row count."""
     conn = session.connection()
     compiled = _export_select(tf).compile(conn, compile_kwargs={"render_postcompile": True})
-    final = folder() / f"tickets-{export_id}.csv"
-    tmp = final.with_suffix(".part")
     done = 0
     raw = conn.connection.driver_connection
-    with tmp.open("w", encoding="utf-8", newline="") as fh, raw.cursor(name=f"export_{export_id[:16]}") as cur:
-        out = csv_safe.writer(fh)
-        out.writerow(HEADER)
-        cur.itersize = BATCH
-        cur.execute(compiled.string, compiled.params)
-        while rows := cur.fetchmany(BATCH):
-            out.writerows(rows)
-            done += len(rows)
-            progress(done)
-    if done == 0:
-        progress(0)
-    tmp.rename(final)
+    with tempfile.TemporaryFile() as fh:
+        text_out = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        with raw.cursor(name=f"export_{export_id[:16]}") as cur:
+            out = csv_safe.writer(text_out)
+            out.writerow(HEADER)
+            cur.itersize = BATCH
+            cur.execute(compiled.string, compiled.params)
+            while rows := cur.fetchmany(BATCH):
+                out.writerows(rows)
+                done += len(rows)
+                progress(done)
+        text_out.flush()
+        fh.seek(0)
+        session.execute(text("DELETE FROM export_parts WHERE export_id = :e"), {"e": export_id})
+        seq = 0
+        while part := fh.read(PART_BYTES):
+            session.execute(text("INSERT INTO export_parts (export_id, seq, data) VALUES (:e, :s, :d)"),
+                            {"e": export_id, "s": seq, "d": part})
+            seq += 1
+        session.commit()
+        text_out.detach()
+    progress(done)
     return done

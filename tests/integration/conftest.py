@@ -36,7 +36,9 @@ def db_session(app: Flask, request: pytest.FixtureRequest) -> Iterator[Session]:
             yield db.session
         return
     with app.app_context():
-        connection = db.engine.connect()
+        # @pytest.mark.db_owner: tests that tamper with the schema or the audit log, as its owner.
+        owner = request.node.get_closest_marker("db_owner") is not None
+        connection = (app.extensions["owner_engine"] if owner else db.engine).connect()
         outer = connection.begin()
         original = db.session
         # A plain SQLAlchemy session: Flask-SQLAlchemy's own would pick the engine, not this connection.

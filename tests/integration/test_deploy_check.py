@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from app.deploy_check import problems
 
@@ -19,6 +20,7 @@ SAFE = {
     "SESSION_COOKIE_NAME": "__Host-backoffice_session",
     "TRUSTED_PROXIES": 1,
 }
+pytestmark = pytest.mark.db_owner  # creates roles and needs the superuser the test servers run as
 CONFIG_RULES = ["environment", "secret_key", "cookies", "proxies", "argon2"]
 
 
@@ -86,3 +88,57 @@ def test_the_app_role_cannot_rewrite_the_audit_log(db_session: object, statement
     _as_app_role(db_session)
     with pytest.raises(DBAPIError, match="permission denied|must be owner"):
         db_session.execute(text(statement))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE audit.audit_log DISABLE TRIGGER audit_log_no_update_delete",
+    "ALTER TABLE audit.audit_log DISABLE TRIGGER ALL",
+    "UPDATE audit.audit_log SET action = 'forged'",
+    "DELETE FROM audit.audit_log",
+    "TRUNCATE audit.audit_log",
+    "DROP TABLE audit.audit_log",
+    "SET session_replication_role = replica",
+])
+def test_the_shipped_app_role_cannot_touch_the_audit_log(app: Flask, statement: str) -> None:
+    """The test instance connects as the role `flask db-grant` set up, exactly as shipped."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.db_roles import app_role_problems
+    from app.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        assert app_role_problems(conn) == []
+        with pytest.raises(DBAPIError, match="permission denied|must be owner|must be superuser"):
+            conn.execute(text(statement))
+
+
+def test_make_run_serves_as_an_app_role_that_cannot_touch_the_audit_log(
+    app: Flask, service_urls: dict[str, str], tmp_path: object
+) -> None:
+    """`make run` (app.devserver) switches to this role after migrating as the owner."""
+    import uuid
+    from pathlib import Path
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from app import embedded
+    from app.db_roles import app_role_problems
+    from tests import services
+
+    role = f"bo_run_{uuid.uuid4().hex[:8]}"
+    url = embedded.app_role_url(service_urls["owner"], Path(str(tmp_path)), role=role)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar() == role
+            assert app_role_problems(conn) == []
+            assert conn.execute(text("SELECT count(*) FROM audit.audit_log")).scalar() is not None
+            with pytest.raises(DBAPIError, match="must be owner|permission denied"):
+                conn.execute(text("ALTER TABLE audit.audit_log DISABLE TRIGGER ALL"))
+        assert embedded.app_role_url(service_urls["owner"], Path(str(tmp_path)), role=role) == url  # idempotent
+    finally:
+        engine.dispose()
+        with app.extensions["owner_engine"].begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+        services.drop_role(services.postgres_admin_url(), role)

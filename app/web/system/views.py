@@ -48,3 +48,17 @@ def delete_job(job_id: str) -> Any:
 def relay() -> Any:
     sent = system.relay_now(db.session, current_actor())
     return _after_change(f"Dispatched {sent} events")
+
+
+@bp.post("/system/events/<event_id>/retry")
+@require("system:manage")
+def retry_event(event_id: str) -> Any:
+    system.retry_event(db.session, current_actor(), event_id)
+    return _after_change("Event sent again")
+
+
+@bp.post("/system/events/<event_id>/discard")
+@require("system:manage")
+def discard_event(event_id: str) -> Any:
+    system.discard_event(db.session, current_actor(), event_id)
+    return _after_change("Event discarded")

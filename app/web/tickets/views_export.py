@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import redirect, request, send_file, url_for
+from flask import Response, redirect, request, stream_with_context, url_for
 
 from app.auth.permissions import require
 from app.extensions import db
@@ -40,5 +40,6 @@ def export_progress(export_id: str) -> Any:
 @bp.get("/tickets/exports/<export_id>/download")
 @require("tickets:export")
 def export_download(export_id: str) -> Any:
-    path = tickets_export.export_file(current_actor(), export_id)
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="tickets.csv")
+    parts = tickets_export.export_file(db.session, current_actor(), export_id)
+    return Response(stream_with_context(parts), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})

@@ -37,6 +37,7 @@ def _tamper(session: Session, sql: str, **params: object) -> None:
     session.execute(text("SET LOCAL session_replication_role = origin"))
 
 
+@pytest.mark.db_owner
 def test_a_change_writes_one_record_that_verifies_until_tampered(
     app: Flask, make_client: object, db_session: Session, anchors: Path
 ) -> None:
@@ -62,6 +63,7 @@ def test_a_change_writes_one_record_that_verifies_until_tampered(
     assert f"broken at record {rec.chain_index}" in output
 
 
+@pytest.mark.db_owner
 def test_deleting_the_newest_records_is_caught_by_the_anchor(app: Flask, db_session: Session, anchors: Path) -> None:
     for i in range(4):
         audit.record(db_session, ACTOR, "thing.done", "thing", str(i), {"n": [i, i + 1]})
@@ -89,6 +91,7 @@ def test_an_edited_anchor_is_refused(app: Flask, db_session: Session, anchors: P
     assert problem is not None and "signature" in problem.reason
 
 
+@pytest.mark.db_owner
 def test_a_rewritten_chain_differs_from_its_anchor(app: Flask, db_session: Session, anchors: Path) -> None:
     rec = audit.record(db_session, ACTOR, "thing.done", "thing", "y", {"a": [1, 2]})
     audit.write_anchor(db_session, anchors, app.config["SECRET_KEY"])
@@ -108,6 +111,7 @@ def test_the_timeline_lists_one_targets_records_newest_first(db_session: Session
     assert [r.action for r in records] == ["ticket.step2", "ticket.step1"]
 
 
+@pytest.mark.db_owner
 def test_a_ticket_change_writes_one_record_that_verifies_until_tampered(
     app: Flask, make_client: object, db_session: Session, anchors: Path
 ) -> None:

@@ -45,6 +45,7 @@ def test_a_failure_after_the_write_leaves_neither_change_nor_audit_nor_event(
         "TRUNCATE audit.audit_log",
     ],
 )
+@pytest.mark.db_owner
 def test_the_audit_log_refuses_update_delete_and_truncate(db_session: Session, statement: str) -> None:
     audit.record(db_session, ACTOR, "thing.done", "thing", "1", {"a": [1, 2]})
     nested = db_session.begin_nested()
@@ -53,6 +54,7 @@ def test_the_audit_log_refuses_update_delete_and_truncate(db_session: Session, s
     nested.rollback()
 
 
+@pytest.mark.db_owner
 def test_the_chain_verifies_and_names_a_tampered_record(db_session: Session) -> None:
     for i in range(5):
         audit.record(db_session, ACTOR, "thing.done", "thing", str(i), {"n": [i, i + 1]})

@@ -13,7 +13,7 @@ from tests.conftest import truncate_all
 def test_seeded_search_vectors_equal_postgres_own(app: Flask) -> None:
     with app.app_context():
         try:
-            seed(db.engine, users=5, customers=20, tickets=300, seed_value=3)
+            seed(app.extensions["owner_engine"], users=5, customers=20, tickets=300, seed_value=3)
             mismatches = db.session.execute(text(
                 "SELECT count(*) FROM support_tickets WHERE search_vector IS DISTINCT FROM "
                 "to_tsvector('english', title || ' ' || description)"
