@@ -12,7 +12,7 @@ from typing import Any
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import case, func, literal, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from app import csv_safe
