@@ -12,7 +12,7 @@ Revises: 0005_search_vector
 from alembic import op
 
 revision = "lk7_list_keys"
-down_revision = "0005_search_vector"
+down_revision = "0006_ops_parked_events"
 branch_labels = None
 depends_on = None
 
