@@ -42,6 +42,9 @@ def app(service_urls: dict[str, str]) -> Iterator[Flask]:
         SQLALCHEMY_DATABASE_URI=service_urls["database"],
         REDIS_URL=service_urls["redis"],
         LOG_LEVEL="WARNING",
+        # The suite's admins sign in without a second factor; tests/integration/web/test_two_factor.py
+        # turns enforcement on where it is the subject.
+        TWO_FACTOR_ENFORCE=False,
     )
     application = create_app(cfg)
     application.test_client_class = Client

@@ -70,7 +70,8 @@ def show(role_id: uuid.UUID) -> Any:
 def update(role_id: uuid.UUID) -> Any:
     perms = request.form.getlist("perms")
     try:
-        roles.update_role(db.session, current_actor(), role_id, perms, request.form.get("description"))
+        two_factor = request.form.get("requires_two_factor") == "1" if "two_factor_shown" in request.form else None
+        roles.update_role(db.session, current_actor(), role_id, perms, request.form.get("description"), two_factor)
     except Invalid as exc:
         ctx = show_context(role_id, errors=exc.details or {"permissions": [exc.message]}, granted=set(perms))
         return render("roles/show.html", status=422, **ctx)

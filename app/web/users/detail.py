@@ -12,7 +12,7 @@ from app.auth.permissions import require
 from app.extensions import db
 from app.models import User
 from app.services import explain as explainer
-from app.services import users
+from app.services import two_factor, users
 from app.services.actor import Actor
 from app.services.errors import Invalid
 from app.services.users_queries import recent_activity, role_names
@@ -31,7 +31,8 @@ def _role_form(user: User) -> RoleForm:
 def show_context(user_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
     user = users.get_user_for(db.session, current_actor(), user_id)
     return {"user": user, "activity": recent_activity(db.session, user), "role_form": _role_form(user),
-            "error": None, "permissions": explainer.PERMISSIONS, "question": {}, "answer": None, **extra}
+            "error": None, "two_factor_on": two_factor.is_enrolled(db.session, user),
+            "permissions": explainer.PERMISSIONS, "question": {}, "answer": None, **extra}
 
 
 @bp.get("/users/<uuid:user_id>")
