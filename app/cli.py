@@ -74,7 +74,9 @@ def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty
 
     ensure_default_roles(db.session)
     db.session.commit()
-    if if_empty and db.session.execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar():
+    present = if_empty and db.session.execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar()
+    db.session.rollback()  # the seed alters tables on its own connection: hold no lock on them
+    if present:
         click.echo("data present; seed skipped")
         return
     result = seed(db.engine, users, customers, tickets, seed_value, progress=lambda m: click.echo(f"  {m}"))

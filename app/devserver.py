@@ -29,7 +29,11 @@ def _prepare() -> None:
         upgrade()
         ensure_default_roles(db.session)
         db.session.commit()
-        if db.session.scalar(select(User.id).limit(1)) is None:
+        empty = db.session.scalar(select(User.id).limit(1)) is None
+        # End this transaction before seeding: the seed drops and restores the foreign keys
+        # that reference `users` on its own connection and would wait on our read lock.
+        db.session.rollback()
+        if empty:
             print("loading demo data …", flush=True)
             seed(db.engine, users=25, customers=200, tickets=2000)
         email = os.environ.get("ADMIN_EMAIL", "admin@example.com")
