@@ -106,6 +106,8 @@ class Config:
     LOGIN_MAX_FAILURES: int = 10
     LOGIN_LOCK_MINUTES: int = 15
     LOGIN_RATE_LIMIT: str = "20 per minute"
+    # Send members of roles that require two-factor to enrol before anything else.
+    TWO_FACTOR_ENFORCE: bool = True
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(
         default_factory=lambda: {"pool_pre_ping": True, "pool_size": 10, "pool_timeout": 5}
     )

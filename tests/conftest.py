@@ -50,6 +50,9 @@ def app(service_urls: dict[str, str]) -> Iterator[Flask]:
         SQLALCHEMY_DATABASE_URI=service_urls["owner"],
         REDIS_URL=service_urls["redis"],
         LOG_LEVEL="WARNING",
+        # The suite's admins sign in without a second factor; tests/integration/web/test_two_factor.py
+        # turns enforcement on where it is the subject.
+        TWO_FACTOR_ENFORCE=False,
     )
     owner_app = create_app(cfg)
     with owner_app.app_context():

@@ -35,7 +35,7 @@ def _tokens(pair: tokens.TokenPair) -> Any:
 def login(body: LoginIn) -> Any:
     cfg = current_app.config
     policy = auth.LoginPolicy(cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
-    pair = tokens.login(db.session, api_actor(), body.email, body.password, policy, token_settings())
+    pair = tokens.login(db.session, api_actor(), body.email, body.password, policy, token_settings(), body.otp)
     return _tokens(pair)
 
 

@@ -69,6 +69,8 @@ class ErrorBody(Output):
 class LoginIn(Input):
     email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    otp: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        None, description="A TOTP or recovery code; required when the user has two-factor sign-in.")
 
 
 class RefreshIn(Input):

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
-from app.auth.permissions import has_any_scope, scope_misses, user_grants
+from app.auth.permissions import explain_user, scope_misses, user_grants
 from app.extensions import db
 from app.models import User
 from app.services import tokens
@@ -89,11 +89,14 @@ def api_require(permission: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = authenticate()
-            if permission != "authenticated" and not has_any_scope(user_grants(user), permission):
-                raise PermissionDenied(f"You do not have permission to do this ({permission}).")
-            if permission != "authenticated" and scope_misses(user_grants(user), permission, kwargs):
-                # A scoped grant for other objects: this one is not there for the caller (before the body).
-                raise NotFound("There is no such object.")
+            if permission != "authenticated":
+                answer = explain_user(user, permission, any_object=True)
+                if not answer.allowed:
+                    raise PermissionDenied(f"You do not have permission to do this ({permission}).",
+                                           {"missing": [answer.missing]})
+                if scope_misses(user_grants(user), permission, kwargs):
+                    # A scoped grant for other objects: this one is not there for the caller (before the body).
+                    raise NotFound("There is no such object.")
             return view(*args, **kwargs)
 
         wrapped.required_permission = permission  # type: ignore[attr-defined]

@@ -11,10 +11,11 @@ from pydantic import EmailStr, Field, StringConstraints
 from app.api import bp
 from app.api.endpoint import operation, respond
 from app.api.paging import list_query, meta
-from app.api.schemas import Input, Output, PageQuery, QueryDate
+from app.api.schemas import Input, Output, PageQuery, Query, QueryDate
 from app.api.security import api_actor
 from app.extensions import db
 from app.models.user import USER_STATUSES
+from app.services import explain as explainer
 from app.services import users, users_queries
 from app.services.errors import Conflict, Invalid
 
@@ -113,3 +114,34 @@ def update_user(user_id: uuid.UUID, body: UserPatch) -> Any:
         change = users.suspend_user if body.status == "suspended" else users.reactivate_user
         user = change(session, actor, user_id)
     return respond(UserOut.model_validate(user))
+
+
+class ExplainQuery(Query):
+    permission: Literal[explainer.PERMISSIONS]  # type: ignore[valid-type]
+    resource: Annotated[str, StringConstraints(pattern=r"^[^:\x00]{1,100}$")] | None = Field(
+        None, description="An object id (a ticket, a customer) for resource-scoped grants.")
+
+
+class ExplainOut(Output):
+    user_id: uuid.UUID
+    permission: str
+    resource: str | None
+    allowed: bool
+    matched: str | None = Field(description="The grant that allowed it.")
+    kind: Literal["everything", "area", "exact", "resource"] | None
+    source: str | None = Field(description="Where the matched grant comes from: `role <name>` or `extra grant`.")
+    nearest: list[str] = Field(description="When refused: grants that would allow it, narrowest first.")
+    granting_roles: list[str]
+    granters: list[str] = Field(description="Roles whose members may give the missing grant.")
+
+
+@operation(bp, "GET", "/users/<uuid:user_id>/explain", permission="users:read", tag="users", query=ExplainQuery,
+           response=ExplainOut, errors=(404, 422), summary="Why can / can't a user do something",
+           description="The answer of the permission check itself: the matched grant, or the nearest one.")
+def explain_user(user_id: uuid.UUID, query: ExplainQuery) -> Any:
+    answer = explainer.explain_for(db.session, api_actor(), user_id, query.permission, query.resource)
+    e = answer.explanation
+    return respond(ExplainOut(user_id=answer.user.id, permission=e.permission, resource=e.resource,
+                              allowed=e.allowed, matched=e.matched, kind=e.kind, source=e.source,
+                              nearest=list(e.nearest), granting_roles=answer.granting_roles,
+                              granters=answer.granters))

@@ -7,12 +7,14 @@ A permission is `area:action` (e.g. `tickets:assign`). A grant may be exact,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,24 +99,65 @@ def is_valid_grant(grant: str) -> bool:
     return len(parts) == 3 and parts[1] in CATALOG[parts[0]] and parts[2] != ""
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """Why a permission is allowed or refused: the one answer `can()` and the explainer share."""
+
+    permission: str
+    resource: str | None
+    allowed: bool
+    matched: str | None = None  # the grant that allowed it
+    kind: str | None = None  # everything | area | exact | resource | some-object
+    source: str | None = None  # where the matched grant comes from (a role, "extra grant")
+    # When refused: grants that would allow it, narrowest first.
+    nearest: tuple[str, ...] = ()
+
+    @property
+    def missing(self) -> str:
+        return self.nearest[0] if self.nearest else self.permission
+
+
+Sources = Mapping[str, Iterable[str]]
+
+
+def _as_sources(grants: Iterable[str] | Sources) -> Sources:
+    return grants if isinstance(grants, Mapping) else {"grants": grants}
+
+
+def explain(grants: Iterable[str] | Sources, permission: str, resource: str | None = None,
+            any_object: bool = False) -> Explanation:
+    """Match `permission` (on `resource`) against grants, in order: `*`, `area:*`, exact, scoped.
+
+    `grants` is a set, or a mapping of source name (a role, "extra grant") to grants.
+    With `any_object`, a grant scoped to any one object counts (the route guard's question).
+    """
+    sources = _as_sources(grants)
+    area = permission.split(":", 1)[0]
+    wanted: list[tuple[str, str]] = [("*", "everything"), (f"{area}:*", "area"), (permission, "exact")]
+    if resource is not None:
+        wanted.append((f"{permission}:{resource}", "resource"))
+    for grant, kind in wanted:
+        for source, held in sources.items():
+            if grant in (held if isinstance(held, (set, frozenset)) else frozenset(held)):
+                return Explanation(permission, resource, True, grant, kind, source)
+    if any_object:
+        prefix = permission + ":"
+        for source, held in sources.items():
+            for grant in sorted(held):
+                if grant.startswith(prefix):
+                    return Explanation(permission, resource, True, grant, "some-object", source)
+    nearest = ([f"{permission}:{resource}"] if resource is not None else []) + [permission, f"{area}:*"]
+    return Explanation(permission, resource, False, nearest=tuple(nearest))
+
+
 def has_permission(grants: Iterable[str], permission: str, resource: str | None = None) -> bool:
     """True when the grants allow `permission` (on `resource`, when one is named)."""
-    granted = grants if isinstance(grants, (set, frozenset)) else frozenset(grants)
-    if "*" in granted or permission in granted:
-        return True
-    area = permission.split(":", 1)[0]
-    if f"{area}:*" in granted:
-        return True
-    return resource is not None and f"{permission}:{resource}" in granted
+    return explain(grants, permission, resource).allowed
 
 
 def has_any_scope(grants: Iterable[str], permission: str) -> bool:
     """True when the grants allow `permission` on at least one object."""
-    granted = frozenset(grants)
-    if has_permission(granted, permission):
-        return True
-    prefix = permission + ":"
-    return any(g.startswith(prefix) for g in granted)
+    return explain(grants, permission, any_object=True).allowed
 
 
 def grants_within(granted: Iterable[str], requested: Iterable[str]) -> list[str]:
@@ -145,9 +188,33 @@ def user_grants(user: Any) -> frozenset[str]:
     return frozenset([*user.role.permissions, *user.permissions])
 
 
+def user_sources(user: Any) -> dict[str, frozenset[str]]:
+    """The user's grants by where they come from: their role, then their extra grants."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return {}
+    return {f"role {user.role.name}": frozenset(user.role.permissions),
+            "extra grant": frozenset(user.permissions)}
+
+
+def resource_id(resource: object | None) -> str | None:
+    return None if resource is None else str(getattr(resource, "id", resource))
+
+
+def explain_user(user: Any, permission: str, resource: object | None = None,
+                 any_object: bool = False) -> Explanation:
+    return explain(user_sources(user), permission, resource_id(resource), any_object)
+
+
 def can(user: Any, permission: str, resource: object | None = None) -> bool:
-    res = None if resource is None else str(getattr(resource, "id", resource))
-    return has_permission(user_grants(user), permission, res)
+    return explain_user(user, permission, resource).allowed
+
+
+class Refused(Forbidden):
+    """A 403 that knows which grant was missing, so the error page can name it."""
+
+    def __init__(self, explanation: Explanation) -> None:
+        super().__init__()
+        self.explanation = explanation
 
 
 def _wants_json() -> bool:
@@ -164,8 +231,10 @@ def _guard(permission: str | None, label: str) -> Callable[[F], F]:
                 if _wants_json():
                     abort(401)
                 return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-            if permission is not None and not has_any_scope(user_grants(current_user), permission):
-                abort(403)
+            if permission is not None:
+                answer = explain_user(current_user, permission, any_object=True)
+                if not answer.allowed:
+                    raise Refused(answer)
             return view(*args, **kwargs)
 
         wrapped.required_permission = label  # type: ignore[attr-defined]

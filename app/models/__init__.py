@@ -8,6 +8,7 @@ from app.models.outbox import EventDelivery, OutboxEvent
 from app.models.role import Role
 from app.models.rollup import RevenueDaily, TicketDailyStats, TicketOpenCount
 from app.models.ticket import SlaPolicy, Ticket, TicketComment
+from app.models.two_factor import RecoveryCode, RememberedDevice, TwoFactor
 from app.models.user import User, UserSession
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "IdempotencyKey",
     "Invoice",
     "Notification",
+    "RecoveryCode",
+    "RememberedDevice",
     "OutboxEvent",
     "RefreshToken",
     "RevenueDaily",
@@ -28,6 +31,7 @@ __all__ = [
     "TicketComment",
     "TicketDailyStats",
     "TicketOpenCount",
+    "TwoFactor",
     "User",
     "UserSession",
 ]

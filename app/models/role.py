@@ -15,6 +15,8 @@ class Role(UUIDPk, Timestamps, Base):
     permissions: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     # Built-in roles can be edited but not deleted or renamed.
     builtin: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # Members must sign in with a second factor (TOTP); they are sent to enrol first.
+    requires_two_factor: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     def __repr__(self) -> str:
         return f"<Role {self.name}>"

@@ -79,7 +79,8 @@ def create_role(session: Session, actor: Actor, name: str, description: str, per
 
 
 def update_role(
-    session: Session, actor: Actor, role_id: uuid.UUID | str, permissions: list[str], description: str | None = None
+    session: Session, actor: Actor, role_id: uuid.UUID | str, permissions: list[str], description: str | None = None,
+    requires_two_factor: bool | None = None,
 ) -> Role:
     """New grants apply on members' next request (permissions load with the session)."""
     actor.require("roles:manage")
@@ -91,10 +92,13 @@ def update_role(
         raise Invalid("Check the highlighted fields.", {"description": [f"Use at most {DESCRIPTION_MAX} characters."]})
     if "*" in role.permissions and "*" not in grants and _holds_every_active_admin(session, role):
         raise Invalid("This would leave no active admin.", {"permissions": ["This would leave no active admin."]})
-    before = {"permissions": list(role.permissions), "description": role.description}
+    two_factor = role.requires_two_factor if requires_two_factor is None else requires_two_factor
+    before = {"permissions": list(role.permissions), "description": role.description,
+              "requires_two_factor": role.requires_two_factor}
     with transaction(session):
-        role.permissions, role.description = grants, description
-        changes = audit.diff(before, {"permissions": grants, "description": description})
+        role.permissions, role.description, role.requires_two_factor = grants, description, two_factor
+        changes = audit.diff(before, {"permissions": grants, "description": description,
+                                      "requires_two_factor": two_factor})
         if changes:
             audit.record(session, actor, "role.updated", "role", role.id, changes)
             events.emit(session, actor, "role.updated", "role", role.id, {"name": role.name})

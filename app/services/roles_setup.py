@@ -22,7 +22,8 @@ def ensure_default_roles(session: Session) -> None:
     existing = set(session.scalars(select(Role.name)))
     for name, (description, perms) in DEFAULT_ROLES.items():
         if name not in existing:
-            session.add(Role(name=name, description=description, permissions=perms, builtin=True))
+            session.add(Role(name=name, description=description, permissions=perms, builtin=True,
+                             requires_two_factor=(name == "admin")))
     session.flush()
 
 

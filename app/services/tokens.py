@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.auth.permissions import user_grants
 from app.models import RefreshToken, User
 from app.models.base import utcnow
-from app.services import audit, auth
+from app.services import audit, auth, two_factor
 from app.services.actor import Actor
 from app.services.errors import DomainError
 from app.services.uow import transaction
@@ -135,10 +135,12 @@ def _new_refresh(session: Session, user: User, family_id: uuid.UUID, expires_at:
 
 
 def login(
-    session: Session, actor: Actor, email: str, password: str, policy: auth.LoginPolicy, settings: TokenSettings
+    session: Session, actor: Actor, email: str, password: str, policy: auth.LoginPolicy, settings: TokenSettings,
+    otp: str | None = None,
 ) -> TokenPair:
     """Check credentials (with the same lockout as the sign-in page) and start a token family."""
     user = auth.authenticate(session, actor, email, password, policy)
+    two_factor.require_code(session, actor, user, otp)
     family_id = uuid.uuid4()
     with transaction(session):
         refresh = _new_refresh(session, user, family_id, utcnow() + settings.refresh_ttl)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from app.auth.permissions import can
+from app.auth.permissions import Refused, can
 from app.services.errors import DomainError
 from app.web.htmx import is_htmx, toast
 
@@ -50,7 +50,8 @@ def _wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str, code: str | None = None, details: dict | None = None) -> Response:
+def error_response(status: int, message: str, code: str | None = None, details: dict | None = None,
+                   **page: Any) -> Response:
     """The one error answer: JSON envelope for the API, a toast for htmx, else a styled page."""
     if _wants_json():
         body = {"error": {"code": code or ERROR_TITLES.get(status, "error").lower().replace(" ", "_"),
@@ -58,9 +59,9 @@ def error_response(status: int, message: str, code: str | None = None, details: 
         return make_response(jsonify(body), status)
     if is_htmx():
         return toast(make_response("", status), message, "danger")  # keep the page; say it in a toast
-    page = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
-                           message=message)
-    return make_response(page, status)
+    body = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
+                           message=message, **page)
+    return make_response(body, status)
 
 
 def _register_errors(app: Flask) -> None:
@@ -72,6 +73,12 @@ def _register_errors(app: Flask) -> None:
     def _csrf(exc: CSRFError) -> Any:
         return error_response(400, "Your form expired or was not sent from this site. Reload and try again.",
                               "csrf_failed")
+
+    @app.errorhandler(Refused)
+    def _refused(exc: Refused) -> Any:
+        answer = exc.explanation
+        message = f"You need `{answer.missing}` for this; ask an admin to grant it."
+        return error_response(403, message, "forbidden", {"missing": [answer.missing]}, explanation=answer)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+import pyotp
 import pytest
 import requests
 
@@ -92,7 +93,7 @@ def _wait_for_login(run: Run, timeout: float = 300) -> None:
     pytest.fail(f"/login did not answer within {timeout:.0f}s:\n{run.output()[-4000:]}")
 
 
-def _sign_in(run: Run, email: str, password: str) -> requests.Session:
+def _sign_in(run: Run, email: str, password: str, otp: str | None = None) -> requests.Session:
     http = requests.Session()
     base = f"http://127.0.0.1:{run.port}"
     token = _CSRF.search(http.get(f"{base}/login", timeout=10).text)
@@ -104,7 +105,30 @@ def _sign_in(run: Run, email: str, password: str) -> requests.Session:
         allow_redirects=False,
     )
     assert answer.status_code in (302, 303), answer.text[:2000]
+    if otp is not None:
+        assert answer.headers["Location"] == "/login/two-factor", answer.headers["Location"]
+        step = _CSRF.search(http.get(f"{base}/login/two-factor", timeout=10).text)
+        assert step, "the code step carries a CSRF token"
+        done = http.post(f"{base}/login/two-factor", data={"code": otp, "csrf_token": step.group(1)}, timeout=30,
+                         allow_redirects=False)
+        assert done.status_code == 303, done.text[:2000]
     return http
+
+
+def _enrol(http: requests.Session, run: Run) -> list[str]:
+    """The printed admin is sent to set up two-factor first; set it up and keep the recovery codes."""
+    base = f"http://127.0.0.1:{run.port}"
+    first = http.get(f"{base}/", timeout=30, allow_redirects=False)
+    assert first.status_code == 303 and first.headers["Location"] == "/two-factor/setup"
+    page = http.get(f"{base}/two-factor/setup", timeout=30).text
+    secret = re.search(r'data-testid="two-factor-secret">([A-Z2-7]+)<', page)
+    token = _CSRF.search(page)
+    assert secret and token, page[:2000]
+    done = http.post(f"{base}/two-factor/setup", timeout=30,
+                     data={"code": pyotp.TOTP(secret.group(1)).now(), "csrf_token": token.group(1)})
+    codes = re.findall(r"<li>([0-9a-f]{8}-[0-9a-f]{8})</li>", done.text)
+    assert len(codes) == 10, done.text[:2000]
+    return codes
 
 
 def _numbers(http: requests.Session, run: Run) -> tuple[str, str, list[str]]:
@@ -161,6 +185,7 @@ def test_make_run_on_a_fresh_clone_comes_up_stops_cleanly_and_restarts(project: 
         password = _PASSWORD.search(out)
         assert password, out[-4000:]
         http = _sign_in(first, "admin@example.com", password.group(1))
+        recovery = _enrol(http, first)
         users, open_tickets, ticket_ids = _numbers(http, first)
         assert int(users.replace(",", "")) >= 25
         assert int(open_tickets.replace(",", "")) > 0
@@ -177,7 +202,7 @@ def test_make_run_on_a_fresh_clone_comes_up_stops_cleanly_and_restarts(project: 
         out = second.output()
         assert "loading demo data" not in out
         assert not _PASSWORD.search(out), "no second password is printed"
-        http = _sign_in(second, "admin@example.com", password.group(1))
+        http = _sign_in(second, "admin@example.com", password.group(1), otp=recovery[0])
         again = _numbers(http, second)
         assert again[0] == users
         assert again[2], "the demo tickets are listed"

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from app.web.auth import accounts, profile, views  # noqa: E402,F401
+from app.web.auth import accounts, profile, two_factor, views  # noqa: E402,F401

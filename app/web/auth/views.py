@@ -10,7 +10,7 @@ from app.auth.permissions import login_only, public
 from app.extensions import db, limiter
 from app.models import User
 from app.services import auth
-from app.web.auth import bp
+from app.web.auth import bp, two_factor
 from app.web.auth.forms import LoginForm
 from app.web.context import client_ip, current_actor
 from app.web.htmx import render
@@ -53,14 +53,18 @@ def login() -> Any:
         except auth.LoginFailed as exc:
             error = exc.message
         else:
-            session.clear()  # a fresh session on sign-in: no fixation
-            user.current_session_id = auth.start_session(db.session, user, client_ip(), request.user_agent.string)
-            login_user(user)
-            resp = redirect(_safe_next(request.args.get("next")), code=303)
-            _remember_device(resp, user)
-            return resp
+            return two_factor.challenge(user, request.args.get("next")) or finish_login(user, request.args.get("next"))
     status = 401 if error else (422 if form.errors else 200)
     return render("auth/login.html", form=form, error=error, status=status)
+
+
+def finish_login(user: Any, next_url: str | None) -> Any:
+    session.clear()  # a fresh session on sign-in: no fixation
+    user.current_session_id = auth.start_session(db.session, user, client_ip(), request.user_agent.string)
+    login_user(user)
+    resp = redirect(_safe_next(next_url), code=303)
+    _remember_device(resp, user)
+    return resp
 
 
 @bp.post("/logout")

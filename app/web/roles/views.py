@@ -9,6 +9,7 @@ from flask import flash, redirect, request, url_for
 
 from app.auth.permissions import CATALOG, require
 from app.extensions import db
+from app.services import explain as explainer
 from app.services import roles
 from app.services.errors import Invalid
 from app.web.context import current_actor
@@ -17,7 +18,8 @@ from app.web.roles import bp
 
 
 def index_context(**extra: Any) -> dict[str, Any]:
-    return {"roles": roles.list_roles(db.session, current_actor()), "errors": {}, "values": {}, **extra}
+    return {"roles": roles.list_roles(db.session, current_actor()), "errors": {}, "values": {},
+            "permissions": explainer.PERMISSIONS, "question": {}, "answers": [], **extra}
 
 
 def show_context(role_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
@@ -31,6 +33,18 @@ def show_context(role_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
 @require("roles:read")
 def index() -> Any:
     return render("roles/index.html", block="role_list", **index_context())
+
+
+@bp.get("/roles/explain")
+@require("roles:read")
+def explain() -> Any:
+    question = {"permission": request.args.get("permission", ""), "resource": request.args.get("resource", "")}
+    try:
+        answers = explainer.explain_roles(db.session, current_actor(), question["permission"], question["resource"])
+    except Invalid as exc:
+        ctx = index_context(question={**question, "errors": exc.details})
+        return render("roles/index.html", block="explain_result", status=422, **ctx)
+    return render("roles/index.html", block="explain_result", **index_context(question=question, answers=answers))
 
 
 @bp.post("/roles")
@@ -56,7 +70,8 @@ def show(role_id: uuid.UUID) -> Any:
 def update(role_id: uuid.UUID) -> Any:
     perms = request.form.getlist("perms")
     try:
-        roles.update_role(db.session, current_actor(), role_id, perms, request.form.get("description"))
+        two_factor = request.form.get("requires_two_factor") == "1" if "two_factor_shown" in request.form else None
+        roles.update_role(db.session, current_actor(), role_id, perms, request.form.get("description"), two_factor)
     except Invalid as exc:
         ctx = show_context(role_id, errors=exc.details or {"permissions": [exc.message]}, granted=set(perms))
         return render("roles/show.html", status=422, **ctx)

@@ -11,7 +11,8 @@ from flask import flash, redirect, request, url_for
 from app.auth.permissions import require
 from app.extensions import db
 from app.models import User
-from app.services import users
+from app.services import explain as explainer
+from app.services import two_factor, users
 from app.services.actor import Actor
 from app.services.errors import Invalid
 from app.services.users_queries import recent_activity, role_names
@@ -30,13 +31,28 @@ def _role_form(user: User) -> RoleForm:
 def show_context(user_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
     user = users.get_user_for(db.session, current_actor(), user_id)
     return {"user": user, "activity": recent_activity(db.session, user), "role_form": _role_form(user),
-            "error": None, **extra}
+            "error": None, "two_factor_on": two_factor.is_enrolled(db.session, user),
+            "permissions": explainer.PERMISSIONS, "question": {}, "answer": None, **extra}
 
 
 @bp.get("/users/<uuid:user_id>")
 @require("users:read")
 def show(user_id: uuid.UUID) -> Any:
     return render("users/show.html", block="user_detail", **show_context(user_id))
+
+
+@bp.get("/users/<uuid:user_id>/explain")
+@require("users:read")
+def explain(user_id: uuid.UUID) -> Any:
+    question = {"permission": request.args.get("permission", ""), "resource": request.args.get("resource", "")}
+    try:
+        answer = explainer.explain_for(db.session, current_actor(), user_id, question["permission"],
+                                       question["resource"])
+    except Invalid as exc:
+        ctx = show_context(user_id, question={**question, "errors": exc.details})
+        return render("users/show.html", block="explain_result", status=422, **ctx)
+    return render("users/show.html", block="explain_result", **show_context(user_id, question=question,
+                                                                             answer=answer))
 
 
 @bp.get("/users/<uuid:user_id>/edit")

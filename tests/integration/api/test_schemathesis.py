@@ -80,6 +80,9 @@ def api_schema(fuzz_target: Any) -> Any:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+# Every operation runs inside this one test: its time grows with the API, and beside the make run
+# test on the other worker it needs more than the default 300 s.
+@pytest.mark.timeout(900)
 @schema.parametrize()
 @settings(max_examples=6, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
