@@ -31,7 +31,8 @@ EXPORT_TTL = 3600
 # Where each target type lives in the UI; others are shown without a link.
 # Every audit target type, with the page that shows one (None: it has no page of its own).
 TARGET_URLS: dict[str, str | None] = {"user": "/users/{}", "customer": "/customers/{}", "ticket": "/tickets/{}",
-                                      "role": None, "invoice": None, "job": None, "audit": None}
+                                      "role": None, "invoice": None, "job": None, "audit": None,
+                                      "event": None}
 
 
 @dataclass(frozen=True)

@@ -148,5 +148,6 @@ def write_csv(session: Session, export_id: str, tf: TicketFilter, progress: Call
             seq += 1
         session.commit()
         text_out.detach()
-    progress(done)
+    if done == 0:
+        progress(0)
     return done

@@ -21,15 +21,21 @@ pytestmark = pytest.mark.e2e
 BROKEN = {"on": True}
 
 
-@events.subscribe("ops.probe")
+PROBE = "user.updated"  # published for integrations: here an integration that keeps failing
+
+
 def _probe_handler(session: Any, evt: OutboxEvent) -> None:
-    if BROKEN["on"]:
+    if BROKEN["on"] and evt.aggregate_type == "probe":
         raise ConnectionError(f"partner system unreachable for {evt.aggregate_id}")
+
+
+# A consumer the catalogue does not declare: added beside the registry's own, for this test only.
+events._handlers.setdefault(PROBE, []).append(("tests.probe", _probe_handler))  # noqa: SLF001
 
 
 def _park(app: Flask, name: str) -> str:
     with app.app_context():
-        evt = events.emit(db.session, Actor.system("pytest"), "ops.probe", "probe", name, {})
+        evt = events.emit(db.session, Actor.system("pytest"), PROBE, "probe", name, {})
         db.session.commit()
         for _ in range(events.MAX_ATTEMPTS):
             with pytest.raises(ConnectionError):
@@ -73,7 +79,8 @@ def test_a_parked_event_is_retried_or_discarded_from_the_system_page(
     expect(page.get_by_test_id("success-message").filter(has_text="Event discarded")).to_be_visible()
     expect(page.get_by_test_id("no-parked-events")).to_be_visible()
     with app.app_context():
-        rows = {str(e.id): e for e in db.session.scalars(select(OutboxEvent).where(OutboxEvent.type == "ops.probe"))}
+        probes = select(OutboxEvent).where(OutboxEvent.aggregate_type == "probe")
+        rows = {str(e.id): e for e in db.session.scalars(probes)}
         assert rows[retried].processed_at is not None and rows[retried].parked_at is None
         assert rows[discarded].processed_at is not None
     assert page.errors == []

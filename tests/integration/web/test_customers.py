@@ -66,7 +66,7 @@ def test_htmx_gets_only_the_table(viewer_client: FlaskClient) -> None:
 )
 def test_hostile_list_parameters_are_ignored_with_a_note(viewer_client: FlaskClient, query: str) -> None:
     resp = viewer_client.get(f"/customers?{query}")
-    assert resp.status_code == 200
+    assert resp.status_code == (400 if "%00" in query else 200)  # control characters: refused at the boundary
 
 
 def test_unknown_filters_are_named_in_a_note(viewer_client: FlaskClient) -> None:

@@ -79,6 +79,9 @@ def test_full_text_search(agent_client: FlaskClient, db_session: Session) -> Non
 ])
 def test_malformed_filters_are_ignored_with_a_note(agent_client: FlaskClient, query: str) -> None:
     resp = agent_client.get(f"/tickets?{query}")
+    if "%00" in query:  # control characters are refused at the boundary, naming the parameter
+        assert resp.status_code == 400 and query.split("=")[0] in resp.get_data(as_text=True), query
+        return
     assert resp.status_code == 200, query
     html = resp.get_data(as_text=True)
     if query.split("=")[0] in ("status", "priority", "assignee", "customer", "view") and "open" not in query:
