@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import RecoveryCode, RememberedDevice, TwoFactor, User
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, users
 from app.services.actor import Actor
 from app.services.errors import DomainError, Invalid, PermissionDenied
 from app.services.ids import get_or_404
@@ -170,6 +170,7 @@ def reset(session: Session, actor: Actor, user_id: uuid.UUID | str) -> User:
     user = get_or_404(session, User, user_id, "There is no such user.")
     if actor.id == user.id:
         raise PermissionDenied("Another admin must reset your two-factor sign-in.")
+    users.check_may_act_on(actor, user)  # nobody resets the second factor of someone who outranks them
     with transaction(session):
         session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
         session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
