@@ -217,6 +217,7 @@ def test_nul_in_a_new_customer_field_is_refused_in_place(admin_client: FlaskClie
         data[name] = data[name] + "\x00"
         resp = admin_client.post("/customers/new", data=data, headers={"HX-Request": "true"})
         assert resp.status_code == 422, name
+        assert f"{name}\\u201d contains a control character" in resp.headers["HX-Trigger"], name
     assert db_session.query(Customer).filter_by(company_name="Acme").count() == 0
 
 
