@@ -65,14 +65,14 @@ def test_someone_elses_notification_is_not_found(agent_client: FlaskClient, db_s
 
 
 def test_it_saves_preferences(agent_client: FlaskClient, db_session: Session) -> None:
-    resp = agent_client.post("/notifications/preferences", data={"email:ticket.assigned": "on"},
+    resp = agent_client.post("/notifications/preferences", data={"email:ticket.assigned": "daily"},
                              headers={"HX-Request": "true"})
     assert resp.status_code == 200 and 'id="preferences-form"' in resp.get_data(as_text=True)
     user = agent_client.user  # type: ignore[attr-defined]
     db_session.refresh(user)
-    assert notifications.preference(user, "ticket.assigned") == (False, True)
-    assert notifications.preference(user, "ticket.commented") == (False, False)
-    assert notifications.preference(user, "user.locked") == (True, True)  # not offered to agents: untouched
+    assert notifications.preference(user, "ticket.assigned") == (False, "daily")
+    assert notifications.preference(user, "ticket.commented") == (False, "off")
+    assert notifications.preference(user, "user.locked") == (True, "now")  # not offered to agents: untouched
     assert "An account was locked" not in agent_client.get("/notifications").get_data(as_text=True)
 
 
