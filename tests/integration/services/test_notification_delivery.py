@@ -180,3 +180,19 @@ def test_a_kind_switched_off_while_held_is_not_sent(db_session: Session) -> None
     with time_machine.travel(datetime(2026, 3, 3, 9, 0, tzinfo=UTC), tick=False):
         assert _due(db_session) == 0
     assert _mail_jobs() == []
+
+
+def test_the_scheduled_job_sends_what_is_due_through_a_worker(
+    db_session: Session, mail_sink: list[Any], run_jobs: Callable[[], int]
+) -> None:
+    from workers.schedule import PERIODIC
+
+    user = _user(db_session, {"user.role_changed": "hourly"})
+    with time_machine.travel(datetime(2026, 3, 2, 10, 15, tzinfo=UTC), tick=False):
+        with transaction(db_session):
+            notifications.notify(db_session, user.id, "user.role_changed", "You are a manager now.")
+    assert [p[1:] for p in PERIODIC if p[0].__name__ == "send_notification_emails"] == [("default", 60)]
+    jobs.enqueue("workers.jobs.notifications.send_notification_emails")  # due long ago by the real clock
+    run_jobs()
+    run_jobs()
+    assert [m["Subject"] for m in mail_sink] == ["[Backoffice] Your hourly digest: 1 notification"]
