@@ -47,7 +47,7 @@ class Revenue:
 # ---------------------------------------------------------------- reading
 
 
-def _visible(actor: Actor, stmt: Select) -> Select:
+def _visible(actor: Actor, stmt: Select[tuple[Customer]]) -> Select[tuple[Customer]]:
     """Actors with only resource-scoped grants (`customers:read:<id>`) see just those customers."""
     if actor.can("customers:read"):
         return stmt
@@ -72,7 +72,7 @@ def _search(q: str) -> Any:
     return haystack.like(pattern, escape="\\")
 
 
-def _filtered(actor: Actor, query: ListQuery) -> Select:
+def _filtered(actor: Actor, query: ListQuery) -> Select[tuple[Customer]]:
     stmt = _visible(actor, select(Customer))
     if query.q:
         stmt = stmt.where(_search(query.q))

@@ -25,7 +25,7 @@ DESCRIPTION_MAX = 500
 def list_roles(session: Session, actor: Actor) -> list[tuple[Role, int]]:
     """Every role with how many users hold it."""
     actor.require("roles:read")
-    counts = dict(session.execute(select(User.role_name, func.count()).group_by(User.role_name)).all())
+    counts = dict(session.execute(select(User.role_name, func.count()).group_by(User.role_name)).tuples().all())
     roles = session.scalars(select(Role).order_by(Role.builtin.desc(), Role.name))
     return [(role, counts.get(role.name, 0)) for role in roles]
 

@@ -44,7 +44,9 @@ class TicketFilter:
 
     def conditions(self, now: datetime | None = None) -> tuple[list[ColumnElement[bool]], list[str]]:
         """WHERE conditions, plus notes about values that were ignored."""
-        f, conds, notes = self.filters, [], []
+        f = self.filters
+        conds: list[ColumnElement[bool]] = []
+        notes: list[str] = []
         view = f.get("view", "all")
         if view in ("mine", "unassigned", "urgent", "breaching") and "status" not in f:
             conds.append(Ticket.status.in_(OPEN_STATUSES))
@@ -102,7 +104,7 @@ ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.pri
 
 # Semantic order for priority and status, as expressions that indexes of migration 0002_tickets cover
 # (the text must match the index expression, so it is written out, not bound).
-RANKS = {
+RANKS: dict[str, ColumnElement[int]] = {
     "priority": literal_column("(CASE support_tickets.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 "
                                "WHEN 'medium' THEN 2 ELSE 1 END)"),
     "status": literal_column("(CASE support_tickets.status WHEN 'open' THEN 1 WHEN 'pending' THEN 2 "
