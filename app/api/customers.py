@@ -17,14 +17,16 @@ from app.api.security import api_actor
 from app.extensions import db_session
 from app.models.customer import CUSTOMER_STATUSES, TIERS
 from app.services import customers
+from app.services.listing import SEARCH_MAX
 
 # Literals of the model's tuples, one source: pydantic reads them at run time, mypy only accepts literals.
 Tier = Literal[TIERS]  # type: ignore[valid-type]
 CustomerStatus = Literal[CUSTOMER_STATUSES]  # type: ignore[valid-type]
-Company = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Contact = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# The service's limits and address rule.
+Company = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=customers.COMPANY_NAME_MAX)]
+Contact = Annotated[str, StringConstraints(strip_whitespace=True, max_length=customers.CONTACT_NAME_MAX)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=customers.CONTACT_EMAIL_MAX,
+                                         pattern=customers.EMAIL.pattern)]
 
 
 class CustomerOut(Output):
@@ -41,7 +43,7 @@ class CustomerOut(Output):
 
 
 class CustomerListQuery(PageQuery):
-    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    q: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] = ""
     tier: Tier | None = None
     status: CustomerStatus | None = None
     sort: Literal["company", "-company", "email", "-email", "tier", "-tier", "status", "-status", "updated",

@@ -17,13 +17,15 @@ from app.api.security import api_actor
 from app.extensions import db_session
 from app.models.ticket import PRIORITIES, STATUSES
 from app.services import tickets, tickets_bulk, tickets_query
+from app.services.listing import SEARCH_MAX
 
 # Literals of the model's tuples, one source: pydantic reads them at run time, mypy only accepts literals.
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+# The service's limits.
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=tickets.TAG_MAX)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=tickets.TITLE_MAX)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=tickets.BODY_MAX)]
 
 
 class TicketRow(Output):
@@ -65,7 +67,7 @@ class TicketOut(Output):
 
 
 class TicketListQuery(PageQuery):
-    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    q: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] = ""
     view: Literal["all", "mine", "unassigned", "urgent", "breaching"] | None = None
     status: Status | None = None
     priority: Priority | None = None
@@ -82,9 +84,9 @@ class TicketListQuery(PageQuery):
 class TicketCreate(Input):
     customer_id: uuid.UUID
     title: Title
-    description: Annotated[str, StringConstraints(max_length=50_000)] = ""
+    description: Annotated[str, StringConstraints(max_length=tickets.BODY_MAX)] = ""
     priority: Priority = "medium"
-    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    tags: list[Tag] = Field(default_factory=list, max_length=tickets.MAX_TAGS)
     assignee_id: uuid.UUID | None = None
 
 
@@ -93,7 +95,7 @@ class TicketPatch(Input):
     status: Status | None = None
     priority: Priority | None = None
     assignee_id: uuid.UUID | None = None
-    tags: list[Tag] | None = Field(None, max_length=20)
+    tags: list[Tag] | None = Field(None, max_length=tickets.MAX_TAGS)
 
 
 class AssignIn(Input):
@@ -102,7 +104,7 @@ class AssignIn(Input):
 
 
 class BulkStatusIn(Input):
-    ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=tickets_bulk.BULK_CAP)
     status: Status
 
 

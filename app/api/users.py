@@ -17,14 +17,16 @@ from app.auth.permissions import NamedMatchKind
 from app.extensions import db_session
 from app.models.user import USER_STATUSES
 from app.services import explain as explainer
-from app.services import users, users_queries
+from app.services import roles, users, users_queries
 from app.services.errors import Conflict, Invalid
+from app.services.listing import SEARCH_MAX
 
 # Literal of the model's tuple, one source: pydantic reads it at run time, mypy only accepts literals.
 UserStatus = Literal[USER_STATUSES]  # type: ignore[valid-type]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# The services' limits (a grant's length and their number are the API's own bounds).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=users.NAME_MAX)]
 Grant = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-RoleName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+RoleName = Annotated[str, StringConstraints(min_length=1, max_length=roles.NAME_MAX)]
 
 
 class UserOut(Output):
@@ -40,7 +42,7 @@ class UserOut(Output):
 
 
 class UserListQuery(PageQuery):
-    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    q: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] = ""
     role: RoleName | None = None
     status: UserStatus | None = None
     created_after: QueryDate | None = None
@@ -49,13 +51,13 @@ class UserListQuery(PageQuery):
 
 
 class UserCreate(Input):
-    email: EmailStr = Field(max_length=254)
+    email: EmailStr = Field(max_length=users.EMAIL_MAX)
     name: Name
     role: RoleName
 
 
 class UserPatch(Input):
-    email: EmailStr | None = Field(None, max_length=254)
+    email: EmailStr | None = Field(None, max_length=users.EMAIL_MAX)
     name: Name | None = None
     role: RoleName | None = None
     permissions: list[Grant] | None = Field(None, max_length=50, description="Extra grants beyond the role.")

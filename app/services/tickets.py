@@ -25,7 +25,8 @@ from app.services.uow import transaction
 
 TITLE_MAX = 500
 BODY_MAX = 50_000
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+TAG_MAX = 50
+TAG_RE = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{TAG_MAX - 1}}}$")
 MAX_TAGS = 20
 FIELDS = ("status", "priority", "assignee_id", "tags")
 DONE_STATUSES = ("solved", "closed")
@@ -50,7 +51,7 @@ def normalise_tags(raw: Sequence[str] | str) -> list[str]:
             continue
         if not TAG_RE.match(tag):
             raise Invalid("Check the tags.", {"tags": [f"“{tag[:60]}” is not a tag: use letters, digits, - or _, up "
-                                                      "to 50 characters."]})
+                                                      f"to {TAG_MAX} characters."]})
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:

@@ -18,7 +18,7 @@ from app.search import backend
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, with_count
-from app.services.tickets import get_ticket_for
+from app.services.tickets import TAG_MAX, get_ticket_for
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
          "all": "All"}
@@ -64,7 +64,7 @@ class TicketFilter:
             conds.append(Ticket.priority == f["priority"])
         self._people(conds, notes)
         if f.get("tag"):
-            conds.append(Ticket.tags.contains([f["tag"].lower()[:50]]))
+            conds.append(Ticket.tags.contains([f["tag"].lower()[:TAG_MAX]]))
         if f.get("created_from"):
             conds.append(Ticket.created_at >= datetime.combine(date.fromisoformat(f["created_from"]), time.min, UTC))
         if f.get("created_to"):
