@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from app.extensions import db
+from app.extensions import db, db_session
 from app.services import audit, events, jobs
 from app.services.actor import Actor
 from app.services.errors import Invalid
@@ -49,7 +49,7 @@ def create_admin_cmd(email: str, name: str, password: str | None, generate: bool
     if password is None and not generate:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user, generated = create_admin(db.session, Actor.system("cli"), email, name, password)
+        user, generated = create_admin(db_session(), Actor.system("cli"), email, name, password)
     except Invalid as exc:
         for msg in exc.details.get("password", []):
             click.echo(f"error: {msg}", err=True)
@@ -62,8 +62,8 @@ def create_admin_cmd(email: str, name: str, password: str | None, generate: bool
 @click.command("ensure-roles")
 def ensure_roles() -> None:
     """Create any missing built-in role."""
-    ensure_default_roles(db.session)
-    db.session.commit()
+    ensure_default_roles(db_session())
+    db_session().commit()
 
 
 @click.command("seed")
@@ -76,10 +76,10 @@ def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty
     """Load demo data (fast enough for 1,000,000 tickets)."""
     from app.seed import seed
 
-    ensure_default_roles(db.session)
-    db.session.commit()
-    present = if_empty and db.session.execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar()
-    db.session.rollback()  # the seed alters tables on its own connection: hold no lock on them
+    ensure_default_roles(db_session())
+    db_session().commit()
+    present = if_empty and db_session().execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar()
+    db_session().rollback()  # the seed alters tables on its own connection: hold no lock on them
     if present:
         click.echo("data present; seed skipped")
         return
@@ -98,12 +98,12 @@ def wait_for_services(timeout: float) -> None:
     last = ""
     while time.monotonic() < deadline:
         try:
-            db.session.execute(text("SELECT 1"))
+            db_session().execute(text("SELECT 1"))
             jobs.connection().ping()
             click.echo("services ready")
             return
         except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
-            db.session.rollback()
+            db_session().rollback()
             last = f"{type(exc).__name__}: {exc}"
             time.sleep(0.5)
     click.echo(f"services not ready after {timeout}s: {last}", err=True)
@@ -126,7 +126,7 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 @click.option("--limit", default=500, show_default=True)
 def outbox_relay(limit: int) -> None:
     """Dispatch undelivered domain events."""
-    sent = events.relay(db.session, limit)
+    sent = events.relay(db_session(), limit)
     click.echo(f"dispatched {sent} events")
 
 
@@ -135,11 +135,11 @@ def outbox_relay(limit: int) -> None:
 def audit_verify(no_anchor: bool) -> None:
     """Check the audit hash chain and the last anchor; exit 1 naming the first broken record."""
     path = None if no_anchor else audit.anchor_file(current_app.config)
-    problem = audit.verify(db.session, path, current_app.config["SECRET_KEY"])
+    problem = audit.verify(db_session(), path, current_app.config["SECRET_KEY"])
     if problem is not None:
         click.echo(f"audit chain broken at record {problem.chain_index}: {problem.reason}", err=True)
         sys.exit(1)
-    index, _ = audit.head(db.session)
+    index, _ = audit.head(db_session())
     anchored = audit.last_anchor(path) if path else None
     note = f"; last anchor at record {anchored.chain_index} ({anchored.anchored_at}) matches" if anchored else ""
     click.echo(f"audit chain verified: {index} records{note}")
@@ -149,7 +149,7 @@ def audit_verify(no_anchor: bool) -> None:
 def audit_anchor() -> None:
     """Append the chain's head (index, hash, time, HMAC) to AUDIT_ANCHOR_FILE."""
     path = audit.anchor_file(current_app.config)
-    anchor = audit.write_anchor(db.session, path, current_app.config["SECRET_KEY"])
+    anchor = audit.write_anchor(db_session(), path, current_app.config["SECRET_KEY"])
     click.echo(f"anchored record {anchor.chain_index} ({anchor.row_hash[:16]}…) in {path}")
 
 
@@ -159,5 +159,5 @@ def search_reindex(batch: int) -> None:
     """Rebuild every ticket's full-text vector (PostgreSQL backend)."""
     from app.search.postgres import reindex
 
-    done = reindex(db.session, batch, progress=lambda n: click.echo(f"  {n:,} tickets"))
+    done = reindex(db_session(), batch, progress=lambda n: click.echo(f"  {n:,} tickets"))
     click.echo(f"reindexed {done:,} tickets")

@@ -6,6 +6,8 @@ Interval jobs run once at start, then every interval. Run one scheduler per depl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rq.cron import CronScheduler
 
 from workers.jobs.audit import anchor_audit_chain
@@ -16,7 +18,7 @@ from workers.jobs.retention import purge_expired
 from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
-PERIODIC = [
+PERIODIC: list[tuple[Callable[[], object], str, int]] = [
     (relay_outbox, "default", 60),
     (rebuild_rollups, "low", 24 * 3600),
     (mark_sla_breaches, "default", 60),

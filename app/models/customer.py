@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -31,7 +32,7 @@ class Customer(UUIDPk, Timestamps, Base):
     contact_email: Mapped[str] = mapped_column(String(254))
     subscription_tier: Mapped[str] = mapped_column(String(20), default="free", server_default="free")
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
-    metadata_: Mapped[dict] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

@@ -35,6 +35,10 @@ META_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 META_MAX_VALUE = 500
 META_MAX_PAIRS = 50
 EDITABLE = ("company_name", "contact_name", "contact_email", "subscription_tier")
+# The profile's limits: the form and the API schema are built from these.
+COMPANY_NAME_MAX = 200
+CONTACT_NAME_MAX = 120
+CONTACT_EMAIL_MAX = 254
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -47,7 +51,7 @@ class Revenue:
 # ---------------------------------------------------------------- reading
 
 
-def _visible(actor: Actor, stmt: Select) -> Select:
+def _visible(actor: Actor, stmt: Select[tuple[Customer]]) -> Select[tuple[Customer]]:
     """Actors with only resource-scoped grants (`customers:read:<id>`) see just those customers."""
     if actor.can("customers:read"):
         return stmt
@@ -72,7 +76,7 @@ def _search(q: str) -> Any:
     return haystack.like(pattern, escape="\\")
 
 
-def _filtered(actor: Actor, query: ListQuery) -> Select:
+def _filtered(actor: Actor, query: ListQuery) -> Select[tuple[Customer]]:
     stmt = _visible(actor, select(Customer))
     if query.q:
         stmt = stmt.where(_search(query.q))
@@ -151,11 +155,11 @@ def _clean(values: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     if not data["company_name"]:
         errors["company_name"] = ["Enter the company name."]
-    elif len(data["company_name"]) > 200:
-        errors["company_name"] = ["Use at most 200 characters."]
-    if len(data["contact_name"]) > 120:
-        errors["contact_name"] = ["Use at most 120 characters."]
-    if len(data["contact_email"]) > 254 or not EMAIL.match(data["contact_email"]):
+    elif len(data["company_name"]) > COMPANY_NAME_MAX:
+        errors["company_name"] = [f"Use at most {COMPANY_NAME_MAX} characters."]
+    if len(data["contact_name"]) > CONTACT_NAME_MAX:
+        errors["contact_name"] = [f"Use at most {CONTACT_NAME_MAX} characters."]
+    if len(data["contact_email"]) > CONTACT_EMAIL_MAX or not EMAIL.match(data["contact_email"]):
         errors["contact_email"] = ["Enter a valid email address."]
     if data["subscription_tier"] not in TIERS:
         errors["subscription_tier"] = ["Choose one of the tiers."]

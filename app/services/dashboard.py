@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
@@ -104,7 +104,8 @@ def _cache_key(widget: str, scope: str, rng: DateRange) -> str:
     return f"dash:v1:{widget}:{scope}:{rng.start}:{rng.end}"
 
 
-def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Callable[[], dict]) -> dict:
+def cached(widget: str, scope: str, rng: DateRange, max_age: float,
+           compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """A value computed within max_age seconds (shared by everyone), else computed now.
 
     Entries carry their own time, so a viewer refreshing every 2 s never sees a value older than
@@ -114,11 +115,12 @@ def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Cal
     redis = jobs.connection()
     key = _cache_key(widget, scope, rng)
     try:
-        raw = redis.get(key)
+        raw = cast(bytes | None, redis.get(key))
         if raw:
             entry = json.loads(raw)
             if time.time() - entry["at"] < max_age:
-                return entry["data"]
+                fresh: dict[str, Any] = entry["data"]
+                return fresh
     except (RedisError, OSError, ValueError, KeyError):
         pass
     data = compute()
@@ -130,16 +132,16 @@ def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Cal
     return data
 
 
-def last_good(widget: str, scope: str, rng: DateRange) -> dict | None:
+def last_good(widget: str, scope: str, rng: DateRange) -> dict[str, Any] | None:
     """The last value that rendered, with its time, for the stale marker; None if there is none."""
     try:
-        raw = jobs.connection().get(_cache_key(widget, scope, rng))
+        raw = cast(bytes | None, jobs.connection().get(_cache_key(widget, scope, rng)))
     except (RedisError, OSError):
         return None
     return json.loads(raw) if raw else None
 
 
-def widget_data(session: Session, actor: Actor, widget: str, rng: DateRange, max_age: float) -> dict:
+def widget_data(session: Session, actor: Actor, widget: str, rng: DateRange, max_age: float) -> dict[str, Any]:
     """The data of one widget; widgets outside the actor's dashboard are refused."""
     actor.require("dashboard:read")
     if widget not in FULL_WIDGETS + AGENT_WIDGETS:
@@ -210,7 +212,7 @@ def _card_numbers(session: Session, rng: DateRange) -> Any:
     )).one()
 
 
-def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
+def cards(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     n = _card_numbers(session, rng)
     return {
         "total_users": n.users, "new_users": n.new_users, "new_users_prev": n.new_users_prev,
@@ -221,7 +223,7 @@ def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
     }
 
 
-def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict:
+def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     daily = _daily(session, rng)
     days = rng.day_list()
     return {"labels": [d.isoformat() for d in days],
@@ -229,13 +231,13 @@ def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict:
             "solved": [daily.get(d, (0, 0, 0))[1] for d in days]}
 
 
-def backlog(session: Session, rng: DateRange, _: Any = None) -> dict:
+def backlog(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     rows = dict(session.execute(select(TicketOpenCount.priority, func.sum(TicketOpenCount.open_count))
-                                .group_by(TicketOpenCount.priority)).all())
+                                .group_by(TicketOpenCount.priority)).tuples().all())
     return {"labels": list(PRIORITIES), "counts": [int(rows.get(p, 0)) for p in PRIORITIES]}
 
 
-def sla(session: Session, rng: DateRange, _: Any = None) -> dict:
+def sla(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     daily = _daily(session, rng)
     days = rng.day_list()
     resolved = sum(r for _o, r, _s in daily.values())
@@ -245,7 +247,7 @@ def sla(session: Session, rng: DateRange, _: Any = None) -> dict:
             "labels": [d.isoformat() for d in days], "per_day": per_day}
 
 
-def revenue(session: Session, rng: DateRange, _: Any = None) -> dict:
+def revenue(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     """Per day up to 31 days, else per ISO week (labelled by its Monday)."""
     rows = session.execute(select(RevenueDaily.day, RevenueDaily.amount)
                            .where(RevenueDaily.day.between(rng.start, rng.end))).all()
@@ -259,7 +261,7 @@ def revenue(session: Session, rng: DateRange, _: Any = None) -> dict:
             "amounts": [round(v, 2) for v in buckets.values()], "total": revenue_total(session, rng)}
 
 
-def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -> dict:
+def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -> dict[str, Any]:
     """Open tickets per assignee, busiest first."""
     total = func.sum(TicketOpenCount.open_count)
     rows = session.execute(
@@ -270,7 +272,7 @@ def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -
             "counts": [int(n) for _k, _name, n in rows]}
 
 
-def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 10) -> dict:
+def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 10) -> dict[str, Any]:
     query = (select(Ticket.id, Ticket.number, Customer.company_name, Ticket.title, Ticket.priority, Ticket.status)
              .join(Customer, Customer.id == Ticket.customer_id).order_by(Ticket.created_at.desc()).limit(limit))
     if assignee is not None:
@@ -279,7 +281,7 @@ def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 
     return {"tickets": [dict(zip(keys, [str(r[0]), *r[1:]], strict=True)) for r in session.execute(query).all()]}
 
 
-def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict:
+def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict[str, Any]:
     """An agent's own queue: open tickets, resolved in the range and how many within SLA."""
     start, end = _bounds(rng)
     due_ok = (Ticket.resolution_due_at.is_(None)) | (Ticket.resolved_at <= Ticket.resolution_due_at)
@@ -292,7 +294,7 @@ def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict:
             "open_statuses": list(OPEN_STATUSES)}
 
 
-COMPUTE: dict[str, Callable[..., dict]] = {
+COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
     "cards": cards, "opened_solved": opened_solved, "backlog": backlog, "sla": sla, "revenue": revenue,
     "workload": workload, "recent": recent, "my_cards": my_cards,
 }

@@ -26,6 +26,7 @@ COUNT_CAP = 1000  # exact counts up to here; beyond it "about N" from the planne
 # The planner's estimate may be this many times too high and we still count exactly.
 PLANNER_SLACK = 10
 MAX_OFFSET = 100 * 10_000  # as deep as offset pages go (100 per page, page 10,000)
+SEARCH_MAX = 200  # the longest search text a list takes (pages trim to it, the API refuses more)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from app.search import backend
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, with_count
-from app.services.tickets import get_ticket_for
+from app.services.tickets import TAG_MAX, get_ticket_for
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
          "all": "All"}
@@ -44,7 +44,9 @@ class TicketFilter:
 
     def conditions(self, now: datetime | None = None) -> tuple[list[ColumnElement[bool]], list[str]]:
         """WHERE conditions, plus notes about values that were ignored."""
-        f, conds, notes = self.filters, [], []
+        f = self.filters
+        conds: list[ColumnElement[bool]] = []
+        notes: list[str] = []
         view = f.get("view", "all")
         if view in ("mine", "unassigned", "urgent", "breaching") and "status" not in f:
             conds.append(Ticket.status.in_(OPEN_STATUSES))
@@ -62,7 +64,7 @@ class TicketFilter:
             conds.append(Ticket.priority == f["priority"])
         self._people(conds, notes)
         if f.get("tag"):
-            conds.append(Ticket.tags.contains([f["tag"].lower()[:50]]))
+            conds.append(Ticket.tags.contains([f["tag"].lower()[:TAG_MAX]]))
         if f.get("created_from"):
             conds.append(Ticket.created_at >= datetime.combine(date.fromisoformat(f["created_from"]), time.min, UTC))
         if f.get("created_to"):
@@ -102,7 +104,7 @@ ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.pri
 
 # Semantic order for priority and status, as expressions that indexes of migration 0002_tickets cover
 # (the text must match the index expression, so it is written out, not bound).
-RANKS = {
+RANKS: dict[str, ColumnElement[int]] = {
     "priority": literal_column("(CASE support_tickets.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 "
                                "WHEN 'medium' THEN 2 ELSE 1 END)"),
     "status": literal_column("(CASE support_tickets.status WHEN 'open' THEN 1 WHEN 'pending' THEN 2 "

@@ -52,7 +52,7 @@ def _wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str, code: str | None = None, details: dict | None = None,
+def error_response(status: int, message: str, code: str | None = None, details: dict[str, Any] | None = None,
                    **page: Any) -> Response:
     """The one error answer: JSON envelope for the API, a toast for htmx, else a styled page."""
     if _wants_json():
@@ -61,9 +61,9 @@ def error_response(status: int, message: str, code: str | None = None, details: 
         return make_response(jsonify(body), status)
     if is_htmx():
         return toast(make_response("", status), message, "danger")  # keep the page; say it in a toast
-    body = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
+    html = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
                            message=message, **page)
-    return make_response(body, status)
+    return make_response(html, status)
 
 
 def _register_errors(app: Flask) -> None:

@@ -94,7 +94,7 @@ def parse(
     else:
         params.notes.append(f"Ignored unknown sort “{raw_sort[:40]}”.")
         params.sort, params.descending = default_sort.lstrip("-"), default_sort.startswith("-")
-    params.q = (args.get("q") or "").strip()[:200]
+    params.q = (args.get("q") or "").strip()[:listing.SEARCH_MAX]
     for name, allowed in (choices or {}).items():
         value = args.get(name, "")
         if value and value in set(allowed):

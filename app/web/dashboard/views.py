@@ -8,7 +8,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import dashboard
 from app.web.context import current_actor
 from app.web.dashboard import bp
@@ -19,7 +19,7 @@ def _context() -> dict[str, Any]:
     """One context for the page and every widget block: the range, the refresh interval, the widgets."""
     actor = current_actor()
     rng = dashboard.parse_range(request.args, datetime.now(UTC).date())
-    default = current_app.config.get("DASHBOARD_REFRESH_SECONDS", 30)
+    default = current_app.config["DASHBOARD_REFRESH_SECONDS"]
     refresh = dashboard.parse_refresh(request.args.get("refresh"), default)
     params = {"range": rng.key, "refresh": refresh}
     if rng.key == "custom":
@@ -32,12 +32,12 @@ def _context() -> dict[str, Any]:
 def _load(name: str, ctx: dict[str, Any]) -> None:
     """The widget's data; when its query fails, the last good value and a stale marker instead."""
     ctx["widget"] = name
-    cache = current_app.config.get("DASHBOARD_CACHE_SECONDS", 10)
+    cache = current_app.config["DASHBOARD_CACHE_SECONDS"]
     max_age = min(cache, ctx["refresh"]) if ctx["refresh"] else cache
     try:
-        ctx["data"] = dashboard.widget_data(db.session, ctx["actor"], name, ctx["rng"], max_age)
+        ctx["data"] = dashboard.widget_data(db_session(), ctx["actor"], name, ctx["rng"], max_age)
     except (SQLAlchemyError, RedisError, OSError):
-        db.session.rollback()
+        db_session().rollback()
         current_app.logger.exception("dashboard widget failed", extra={"widget": name})
         last = dashboard.last_good(name, "all" if ctx["full"] else str(ctx["actor"].id), ctx["rng"])
         ctx["data"] = last["data"] if last else None
