@@ -267,6 +267,8 @@ def change_events(number: int, title: str, actor_id: str | None, before: dict[st
         found.append(("ticket.status_changed", {**base, "from": before["status"], "to": after["status"]}))
         if after["status"] == "solved":
             found.append(("ticket.solved", base))
+    if after.get("priority", before.get("priority")) != before.get("priority"):
+        found.append(("ticket.priority_changed", {**base, "from": before["priority"], "to": after["priority"]}))
     new_assignee = after.get("assignee_id", before.get("assignee_id"))
     if new_assignee != before.get("assignee_id") and new_assignee:
         found.append(("ticket.assigned", {**base, "assignee_id": str(new_assignee)}))
