@@ -93,6 +93,9 @@ class Config:
     AUDIT_ANCHOR_FILE: str = ""  # empty: instance/audit-anchors.log
     METRICS_TOKEN: str = ""  # empty: /metrics for loopback addresses only
     SLOW_REQUEST_SECONDS: float = 1.0
+    # Dashboard: the default refresh interval of its widgets, and how long a computed widget is shared.
+    DASHBOARD_REFRESH_SECONDS: int = 30
+    DASHBOARD_CACHE_SECONDS: int = 10
     # Retention (days): rows older than this are purged by the daily retention job.
     RETENTION_OUTBOX_DAYS: int = 30
     RETENTION_DELIVERIES_DAYS: int = 30
