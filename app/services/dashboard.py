@@ -108,12 +108,13 @@ def _cache_key(widget: str, scope: str, rng: DateRange) -> str:
 class Widget:
     """A widget's data with its freshness and the digest of the data (for the ETag)."""
 
-    data: dict
+    data: dict[str, Any]
     stamp: freshness.Stamp
     digest: str
 
 
-def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Callable[[], dict]) -> Widget:
+def cached(widget: str, scope: str, rng: DateRange, max_age: float,
+           compute: Callable[[], dict[str, Any]]) -> Widget:
     """A value computed within max_age seconds (shared by everyone), else computed now.
 
     Entries carry their own time, so a viewer refreshing every 2 s never sees a value older than
@@ -302,7 +303,7 @@ def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict:
             "open_statuses": list(OPEN_STATUSES)}
 
 
-def at_risk(session: Session, rng: DateRange, _: Any = None) -> dict:
+def at_risk(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     """Customers at risk, weighted by their monthly recurring revenue (the stored health scores)."""
     return health.at_risk(session)
 
