@@ -4,8 +4,8 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import DateTime, FetchedValue, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPk
@@ -33,6 +33,10 @@ class Customer(UUIDPk, Timestamps, Base):
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     metadata_: Mapped[dict] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Weighted simple tsvector, a generated column (migration 0012_search_everywhere).
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
