@@ -176,8 +176,12 @@ def page_from(rows: list[Any], key: SortKey, query: ListQuery, entity: bool = Fa
 
 
 def with_count(page: Page[T], query: ListQuery, count: Callable[[], Count]) -> Page[T]:
-    if query.with_count:
-        page.count = count()
+    """The page's count; a first page that is also the last is its own exact count (never "about
+    5,000" over an empty result, and no second query)."""
+    if not query.with_count:
+        return page
+    first = query.start.offset == 0 and query.start.after is None
+    page.count = Count(len(page.rows), exact=True) if first and not page.has_next else count()
     return page
 
 

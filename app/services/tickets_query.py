@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
+from app import search
 from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
-from app.search import backend
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, with_count
@@ -44,7 +44,9 @@ class TicketFilter:
 
     def conditions(self, now: datetime | None = None) -> tuple[list[ColumnElement[bool]], list[str]]:
         """WHERE conditions, plus notes about values that were ignored."""
-        f, conds, notes = self.filters, [], []
+        f = self.filters
+        conds: list[ColumnElement[bool]] = []
+        notes: list[str] = []
         view = f.get("view", "all")
         if view in ("mine", "unassigned", "urgent", "breaching") and "status" not in f:
             conds.append(Ticket.status.in_(OPEN_STATUSES))
@@ -70,7 +72,9 @@ class TicketFilter:
             if last < date.max:
                 conds.append(Ticket.created_at < datetime.combine(last + timedelta(days=1), time.min, UTC))
         if self.q:
-            conds.append(backend().ticket_condition(self.q))
+            found, note = search.condition("tickets", self.q)
+            conds.append(found)
+            notes += [note] if note else []
         return conds, notes
 
     def _people(self, conds: list[ColumnElement[bool]], notes: list[str]) -> None:
@@ -170,7 +174,7 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     )
     result = page_from(list(session.execute(stmt).all()), key, query)
     result.notes = notes
-    return with_count(result, query, lambda: count_matching(session, tf))
+    return with_count(result, query, lambda: count_matching(session, tf, scoped))
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:
@@ -179,9 +183,11 @@ def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UU
     return list(session.scalars(select(Ticket.id).where(*conds).order_by(*key.order_by(True)).limit(limit)))
 
 
-def count_matching(session: Session, tf: TicketFilter) -> Count:
+def count_matching(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None = None) -> Count:
+    """Counted among the tickets the viewer may read: a count never tells of tickets they cannot open."""
     conds, _ = tf.conditions()
-    return bounded_count(session, select(Ticket.id).where(*conds))
+    stmt = select(Ticket.id).where(*conds)
+    return bounded_count(session, stmt if scoped is None else stmt.where(Ticket.id.in_(scoped)))
 
 
 def estimate(session: Session, tf: TicketFilter) -> int:
