@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from app.extensions import db
 from app.search.documents import MODELS
 from app.search.elastic import ElasticSearch
 from app.search.postgres import PostgresSearch
@@ -95,27 +96,27 @@ def search(session: Session, entity: str, parsed: Parsed, allowed: list[uuid.UUI
     return Answer(POSTGRES.search(session, entity, parsed, allowed, limit), POSTGRES.name, note)
 
 
-def condition(entity: str, q: str) -> tuple[ColumnElement[bool], str]:
+def condition(entity: str, q: str, session: Session | None = None) -> tuple[ColumnElement[bool], str]:
     """The WHERE clause of a list's search box, and a note when it had to fall back (once per request)."""
     key = (entity, q)
     memo: dict[tuple[str, str], tuple[ColumnElement[bool], str]] = (
         g.setdefault("search_conditions", {}) if has_request_context() else {})
     if key not in memo:
-        memo[key] = _condition(entity, parse(q))
+        memo[key] = _condition(session or db.session(), entity, parse(q))
     return memo[key]
 
 
-def _condition(entity: str, parsed: Parsed) -> tuple[ColumnElement[bool], str]:
+def _condition(session: Session, entity: str, parsed: Parsed) -> tuple[ColumnElement[bool], str]:
     es = elastic()
     if es is None or parsed.number is not None:  # a ticket number is a primary-key lookup either way
-        return POSTGRES.condition(entity, parsed), ""
+        return POSTGRES.condition(session, entity, parsed), ""
     if is_stale(entity):
-        return POSTGRES.condition(entity, parsed), STALE_NOTE
+        return POSTGRES.condition(session, entity, parsed), STALE_NOTE
     try:
         return MODELS[entity].id.in_(es.ids(entity, parsed, None)), ""
     except SearchUnavailable as exc:
         log.warning("search index unavailable, answering from PostgreSQL", extra={"error": str(exc)})
-        return POSTGRES.condition(entity, parsed), FALLBACK_NOTE
+        return POSTGRES.condition(session, entity, parsed), FALLBACK_NOTE
 
 
 __all__ = ["ENTITIES", "Answer", "ElasticSearch", "Hit", "PostgresSearch", "SearchBackend", "SearchUnavailable",

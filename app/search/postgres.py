@@ -14,10 +14,12 @@ from app.models import Customer, Ticket, User
 from app.search.documents import present
 from app.search.query import Parsed, like_pattern
 from app.search.types import MARK, UNMARK, Hit
+from app.services.listing import planner_rows
 
 # Ranking reads every candidate's vector: candidates are the newest matches, so a word found in a
 # quarter of a million tickets costs as much as one found in a hundred.
-CANDIDATES = 200
+CANDIDATES_PER_HIT = 4
+SPARSE = 20_000  # planner-estimated matches below which a search reads its GIN bitmap and sorts
 HEADLINE = f"StartSel={MARK}, StopSel={UNMARK}, MaxWords=18, MinWords=6, MaxFragments=1"
 MIN_TRIGRAM = 3  # shorter patterns cannot use a trigram index
 
@@ -68,18 +70,31 @@ def user_condition(parsed: Parsed) -> ColumnElement[bool]:
     return _matches(User.search_vector, "simple", parsed, USER_HAYSTACK)
 
 
-def ticket_condition(parsed: Parsed, customers: int = 50) -> ColumnElement[bool]:
-    """A ticket number; or the words in title or description; or tickets of customers whose name,
-    contact or email match (their ids fetched once, as an array an index scan can use)."""
+def ticket_condition(parsed: Parsed, customer_ids: Sequence[uuid.UUID] = ()) -> ColumnElement[bool]:
+    """A ticket number; or the words in title or description; or a ticket of one of these customers
+    (whose name, contact or email matched: fetched first, so the planner sees a list it can index)."""
     if parsed.number is not None:
         return Ticket.number == parsed.number
     conds: list[ColumnElement[bool]] = []
     query = tsquery("english", parsed)
     if query is not None:
         conds.append(Ticket.search_vector.op("@@")(query))
-    companies = select(Customer.id).where(customer_condition(parsed)).limit(customers)
-    conds.append(Ticket.customer_id == func.any(func.array(companies.scalar_subquery())))
-    return or_(*conds)
+    if customer_ids:
+        conds.append(Ticket.customer_id.in_(list(customer_ids)))
+    return or_(*conds) if conds else false()
+
+
+def matching_customers(session: Session, parsed: Parsed, limit: int = 50) -> list[uuid.UUID]:
+    if parsed.number is not None or parsed.empty:
+        return []
+    return list(session.scalars(select(Customer.id).where(customer_condition(parsed)).limit(limit)))
+
+
+def is_sparse(session: Session, cond: ColumnElement[bool], model: Any = Ticket) -> bool:
+    """Whether the planner expects few enough matches that reading them all from the GIN bitmap beats
+    walking the recency index until enough match (a word in one ticket of four fills a page at once;
+    a word in none would walk all million)."""
+    return bool(planner_rows(session, select(model.id).where(cond)) < SPARSE)
 
 
 def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
@@ -87,10 +102,12 @@ def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
 
 
 def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any, query: Any,
-            order: Any, allowed: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
-    """Ids of the best `limit` matches among the newest CANDIDATES, best first."""
+            allowed: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
+    """Ids of the best `limit` matches among the newest CANDIDATES_PER_HIT * limit, best first."""
     inner = _scoped(select(table.id, table.updated_at, vector.label("v")).where(cond), table.id, allowed)
-    cand = inner.order_by(order).limit(CANDIDATES).subquery("cand")
+    newest = table.updated_at if not is_sparse(session, cond, table) else func.coalesce(
+        table.updated_at, table.updated_at)  # hidden from the planner: read the bitmap, then sort
+    cand = inner.order_by(newest.desc()).limit(CANDIDATES_PER_HIT * limit).subquery("cand")
     rank = func.ts_rank(cand.c.v, query) if query is not None else literal(0)
     stmt = select(cand.c.id).order_by(rank.desc(), cand.c.updated_at.desc()).limit(limit)
     return list(session.scalars(stmt))
@@ -98,8 +115,8 @@ def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any
 
 def search_tickets(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
     query = tsquery("english", parsed)
-    ids = _ranked(session, ticket_condition(parsed), Ticket, Ticket.search_vector, query,
-                  Ticket.updated_at.desc(), allowed, limit)
+    cond = ticket_condition(parsed, matching_customers(session, parsed))
+    ids = _ranked(session, cond, Ticket, Ticket.search_vector, query, allowed, limit)
     clean = func.translate(Ticket.description, MARK + UNMARK, "")
     snippet = func.ts_headline("english", clean, query, HEADLINE) if query is not None else None
     return present(session, "tickets", ids, snippet_sql=snippet)
@@ -107,29 +124,31 @@ def search_tickets(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | 
 
 def search_customers(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
     ids = _ranked(session, customer_condition(parsed), Customer, Customer.search_vector, tsquery("simple", parsed),
-                  Customer.updated_at.desc(), allowed, limit)
+                  allowed, limit)
     return present(session, "customers", ids)
 
 
 def search_users(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
     ids = _ranked(session, user_condition(parsed), User, User.search_vector, tsquery("simple", parsed),
-                  User.updated_at.desc(), allowed, limit)
+                  allowed, limit)
     return present(session, "users", ids)
 
 
 SEARCHES: dict[str, Callable[[Session, Parsed, list[uuid.UUID] | None, int], list[Hit]]] = {
     "tickets": search_tickets, "customers": search_customers, "users": search_users,
 }
-CONDITIONS: dict[str, Callable[[Parsed], ColumnElement[bool]]] = {
-    "tickets": ticket_condition, "customers": customer_condition, "users": user_condition,
+CONDITIONS: dict[str, Callable[[Session, Parsed], ColumnElement[bool]]] = {
+    "tickets": lambda session, parsed: ticket_condition(parsed, matching_customers(session, parsed)),
+    "customers": lambda _session, parsed: customer_condition(parsed),
+    "users": lambda _session, parsed: user_condition(parsed),
 }
 
 
 class PostgresSearch:
     name = "postgres"
 
-    def condition(self, entity: str, parsed: Parsed) -> ColumnElement[bool]:
-        return CONDITIONS[entity](parsed)
+    def condition(self, session: Session, entity: str, parsed: Parsed) -> ColumnElement[bool]:
+        return CONDITIONS[entity](session, parsed)
 
     def search(self, session: Session, entity: str, parsed: Parsed, allowed: list[uuid.UUID] | None,
                limit: int) -> list[Hit]:

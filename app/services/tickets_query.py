@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
@@ -15,6 +15,7 @@ from app import search
 from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
+from app.search.postgres import is_sparse
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, with_count
@@ -133,11 +134,12 @@ def _walked(key: SortKey, walk_index: bool) -> tuple[Any, ...]:
 
 
 def page_ids(tf: TicketFilter, sort: str, descending: bool, offset: int, limit: int,
-             after: tuple[Any, ...] | None = None) -> tuple[Select[Any], list[str]]:
-    """The ids of one page, found on an index alone: from an offset, or after a row's sort key."""
+             after: tuple[Any, ...] | None = None, sparse: bool = False) -> tuple[Select[Any], list[str]]:
+    """The ids of one page, found on an index alone: from an offset, or after a row's sort key.
+    `sparse`: the filter matches few rows (a rare word), so read them from their index and sort."""
     conds, notes = tf.conditions()
     key = sort_key(sort)
-    cols = _walked(key, not tf.filters.get("tag"))
+    cols = _walked(key, not tf.filters.get("tag") and not sparse)
     stmt = select(Ticket.id).where(*conds)
     if after is not None:
         stmt = stmt.where(key.after(descending, after, cols))
@@ -160,7 +162,9 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         actor.require("tickets:read")
     tf = ticket_filter(actor, query)
     key = sort_key(query.sort)
-    ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after)
+    sparse = bool(tf.q) and is_sparse(session, and_(*tf.conditions()[0]))
+    ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after,
+                          sparse)
     if scoped is not None:  # only resource-scoped grants: just those tickets
         ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
