@@ -12,6 +12,7 @@ from workers.jobs.audit import anchor_audit_chain
 from workers.jobs.dashboard import rebuild_rollups
 from workers.jobs.events import relay_outbox
 from workers.jobs.retention import purge_expired
+from workers.jobs.search import reconcile_search_index
 from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
@@ -21,6 +22,7 @@ PERIODIC = [
     (mark_sla_breaches, "default", 60),
     (anchor_audit_chain, "low", 600),
     (purge_expired, "low", 24 * 3600),
+    (reconcile_search_index, "low", 3600),
 ]
 
 
