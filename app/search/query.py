@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 MAX_LENGTH = 200
-NUMBER = re.compile(r"#?(\d{1,18})")
+NUMBER = re.compile(r"#?([0-9]{1,18})")  # ASCII digits only: \d takes "１２３" too
 WORD = re.compile(r"[^\W_]+")
 
 

@@ -51,7 +51,8 @@ def test_htmx_gets_only_the_results_block(admin_client: FlaskClient, db_session:
 
 
 def test_it_finds_partial_emails_and_contact_names(admin_client: FlaskClient, db_session: Session) -> None:
-    make_customer(db_session, company_name="Quietly Co", contact_name="Zebediah Quill", contact_email="zq@quietly.example")
+    make_customer(db_session, company_name="Quietly Co", contact_name="Zebediah Quill",
+                  contact_email="zq@quietly.example")
     assert "<mark>Quietly</mark> Co" in admin_client.get("/search?q=zq%40quiet").get_data(as_text=True)
     assert "<mark>Zebediah</mark> Quill" in admin_client.get("/search?q=Zebed").get_data(as_text=True)
 
