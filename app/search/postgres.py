@@ -115,7 +115,8 @@ def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any
 
 def search_tickets(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
     query = tsquery("english", parsed)
-    cond = ticket_condition(parsed, matching_customers(session, parsed))
+    # The customers themselves are their own group in global search: tickets match by their own text here.
+    cond = ticket_condition(parsed)
     ids = _ranked(session, cond, Ticket, Ticket.search_vector, query, allowed, limit)
     clean = func.translate(Ticket.description, MARK + UNMARK, "")
     snippet = func.ts_headline("english", clean, query, HEADLINE) if query is not None else None
