@@ -48,7 +48,7 @@ class Revenue:
 # ---------------------------------------------------------------- reading
 
 
-def _visible(actor: Actor, stmt: Select) -> Select:
+def _visible(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     """Actors with only resource-scoped grants (`customers:read:<id>`) see just those customers."""
     if actor.can("customers:read"):
         return stmt
@@ -65,7 +65,7 @@ def _uuid_or_nil(raw: object) -> uuid.UUID:
         return uuid.UUID(int=0)
 
 
-def _filtered(actor: Actor, query: ListQuery) -> Select:
+def _filtered(actor: Actor, query: ListQuery) -> Select[Any]:
     stmt = _visible(actor, select(Customer))
     if query.q:
         stmt = stmt.where(search.condition("customers", query.q)[0])

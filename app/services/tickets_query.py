@@ -107,7 +107,7 @@ ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.pri
 
 # Semantic order for priority and status, as expressions that indexes of migration 0002_tickets cover
 # (the text must match the index expression, so it is written out, not bound).
-RANKS = {
+RANKS: dict[str, Any] = {
     "priority": literal_column("(CASE support_tickets.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 "
                                "WHEN 'medium' THEN 2 ELSE 1 END)"),
     "status": literal_column("(CASE support_tickets.status WHEN 'open' THEN 1 WHEN 'pending' THEN 2 "

@@ -21,7 +21,8 @@ ICONS = {"tickets": "bi-ticket-detailed", "customers": "bi-building", "users": "
 
 def hit_url(hit: Hit) -> str:
     endpoint, arg = SHOW[hit.kind]
-    return url_for(endpoint, **{arg: str(hit.id)})
+    values: dict[str, Any] = {arg: str(hit.id)}
+    return url_for(endpoint, **values)
 
 
 def marked(text: str, q: str) -> Markup:
