@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import ARTIFACTS, login
 
 
 def _customer_with_ticket(app: Flask) -> tuple[str, str, int]:
@@ -34,6 +34,8 @@ def test_ctrl_k_finds_a_customer_by_part_of_its_name(page: Any, live_server: str
         "Orinoco Freight")
     page.keyboard.press("ArrowDown")
     expect(page.locator("#palette-results .search-option[aria-selected=true]")).to_contain_text("Orinoco")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search-palette.png"))
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/customers/{customer_id}")
     expect(page.get_by_role("heading", name="Orinoco Freight")).to_be_visible()

@@ -109,3 +109,20 @@ def test_a_scoped_list_search_counts_only_what_it_may_read(make_client: Callable
 def test_nobody_signed_in_is_sent_to_login(client: FlaskClient) -> None:
     resp = client.get("/search?q=x")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_the_ticket_list_box_finds_numbers_and_customer_names(admin_client: FlaskClient, db_session: Session) -> None:
+    customer = make_customer(db_session, company_name="Halvorsen Shipping", contact_name="Ingrid Halvorsen")
+    ticket = make_ticket(db_session, customer_id=customer.id, title="Crane manifest missing")
+    make_ticket(db_session, title="Unrelated printer")
+    for q in (str(ticket.number), f"%23{ticket.number}", "halvorsen", "Ingrid"):
+        html = admin_client.get(f"/tickets?q={q}").get_data(as_text=True)
+        assert "Crane manifest missing" in html and "Unrelated printer" not in html, q
+
+
+def test_a_list_search_without_matches_says_so_without_an_estimate(admin_client: FlaskClient,
+                                                                   db_session: Session) -> None:
+    make_ticket(db_session, title="Something else entirely")
+    html = admin_client.get("/tickets?q=zzyzxqv").get_data(as_text=True)
+    count = re.search(r'data-testid="list-count">\s*([^<·]*)', html)
+    assert 'data-testid="empty-state"' in html and count and count.group(1).strip() == "0 tickets"
