@@ -77,7 +77,7 @@ class ElasticSearch:
         actions = [*(index_action(target, i, v, d) for i, v, d in docs), *(delete_action(target, i) for i in deleted)]
         if not actions:
             return 0
-        _, errors = helpers.bulk(self.client, actions, raise_on_error=False, stats_only=False)
+        _, errors = self._call(lambda: helpers.bulk(self.client, actions, raise_on_error=False, stats_only=False))
         failed = [e for e in errors if isinstance(e, dict) and not is_conflict(e) and not _missing_delete(e)]  # type: ignore[union-attr]
         if failed:
             raise SearchUnavailable(f"{len(failed)} documents were refused: {str(failed[0])[:200]}")

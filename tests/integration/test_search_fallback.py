@@ -160,3 +160,28 @@ def test_the_palette_block_says_it_too(admin_client: FlaskClient, data: None, el
 def test_without_elasticsearch_there_is_no_note(admin_client: FlaskClient, data: None) -> None:
     html = admin_client.get("/search?q=fallbackword").get_data(as_text=True)
     assert FALLBACK_NOTE not in html and "Industries" in html
+
+
+def test_an_entity_being_repaired_is_searched_in_postgres(admin_client: FlaskClient, data: None, app: Flask,
+                                                          elasticsearch_at: object, closed_port: str) -> None:
+    from app.search import STALE_NOTE, mark_stale
+
+    elasticsearch_at(closed_port)  # type: ignore[operator]
+    with app.app_context():
+        mark_stale("customers")  # reconciliation found the customers' index off by too much
+    html = admin_client.get("/customers?q=fallbackword").get_data(as_text=True)
+    assert html.count(STALE_NOTE) == 1 and FALLBACK_NOTE not in html and "Industries" in html
+
+
+def test_indexing_an_event_fails_loudly_so_the_outbox_retries(app: Flask, db_session: Session,
+                                                              elasticsearch_at: object, closed_port: str) -> None:
+    from app.models import OutboxEvent
+    from app.search import SearchUnavailable
+    from app.services.handlers.search import index_change
+
+    customer = make_customer(db_session, company_name="Retry Me")
+    evt = OutboxEvent(type="customer.updated", aggregate_type="customer", aggregate_id=str(customer.id), data={})
+    index_change(db_session, evt)  # no Elasticsearch configured: nothing to do
+    elasticsearch_at(closed_port)  # type: ignore[operator]
+    with pytest.raises(SearchUnavailable):
+        index_change(db_session, evt)
