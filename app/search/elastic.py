@@ -78,7 +78,7 @@ class ElasticSearch:
         if not actions:
             return 0
         _, errors = self._call(lambda: helpers.bulk(self.client, actions, raise_on_error=False, stats_only=False))
-        failed = [e for e in errors if isinstance(e, dict) and not is_conflict(e) and not _missing_delete(e)]  # type: ignore[union-attr]
+        failed = [e for e in errors if isinstance(e, dict) and not is_conflict(e) and not _missing_delete(e)]
         if failed:
             raise SearchUnavailable(f"{len(failed)} documents were refused: {str(failed[0])[:200]}")
         return len(actions)
