@@ -1,5 +1,6 @@
 """PostgreSQL full-text search: weighted GIN-indexed tsvectors, websearch syntax, pg_trgm for partial
-names, emails and ticket numbers, ranking among the newest matches, headlines for the shown rows only."""
+names and emails, ticket numbers by their unique index, ranking among the newest matches, headlines for
+the shown rows only."""
 
 from __future__ import annotations
 
