@@ -32,7 +32,8 @@ from app.search.elastic_mapping import (
 from app.search.query import Parsed
 from app.search.types import ENTITIES, Hit, SearchUnavailable
 
-FAILURES = (ApiError, TransportError, KeyError, TypeError, ValueError)
+FAILURES = (ApiError, TransportError)  # the cluster refused, timed out or answered an error
+UNREADABLE = (KeyError, TypeError, ValueError)  # it answered, but not a search result
 LIST_IDS = 1000  # a list search box with Elasticsearch covers this many best matches
 
 
@@ -58,7 +59,12 @@ class ElasticSearch:
     def find(self, entity: str, parsed: Parsed, allowed: list[uuid.UUID] | None,
              size: int) -> list[tuple[uuid.UUID, str]]:
         body = build_query(entity, parsed, allowed, size)
-        return self._call(lambda: read_hits(self.client.search(index=alias_name(self.prefix, entity), **body)))  # type: ignore[no-any-return]
+        response = self._call(lambda: self.client.search(index=alias_name(self.prefix, entity), **body))
+        try:
+            return read_hits(response)
+        except UNREADABLE as exc:
+            self._down_until = time.monotonic() + self.pause
+            raise SearchUnavailable(f"unreadable search response: {exc!r}"[:200]) from exc
 
     def search(self, session: Session, entity: str, parsed: Parsed, allowed: list[uuid.UUID] | None,
                limit: int) -> list[Hit]:

@@ -102,7 +102,8 @@ def simple_query(words: str) -> str:
 
 
 def build_query(entity: str, parsed: Parsed, allowed: list[uuid.UUID] | None, size: int) -> dict[str, Any]:
-    """The body of one search: matches, the viewer's scope as a filter, ids and highlights only."""
+    """The keyword arguments of one client.search(): matches, the viewer's scope as a filter, ids and
+    highlights only (`source` is the client's name for the body's `_source`)."""
     should: list[dict[str, Any]] = []
     must: list[dict[str, Any]] = []
     if parsed.number is not None and entity == "tickets":
@@ -126,7 +127,7 @@ def build_query(entity: str, parsed: Parsed, allowed: list[uuid.UUID] | None, si
         boolean["must"] = must or [{"match_none": {}}]
     if allowed is not None:
         boolean["filter"] = [{"ids": {"values": [str(i) for i in allowed]}}]
-    body: dict[str, Any] = {"query": {"bool": boolean}, "size": size, "_source": False,
+    body: dict[str, Any] = {"query": {"bool": boolean}, "size": size, "source": False,
                             "track_total_hits": False,
                             "sort": ["_score", {"updated_at": "desc"}]}
     if HIGHLIGHT[entity]:

@@ -34,7 +34,8 @@ def es(app: Flask) -> Iterator[ElasticSearch]:
     backend = search.elastic()
     assert backend is not None
     yield backend
-    backend.client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
+    for index in backend.client.indices.get(index=f"{prefix}-*", allow_no_indices=True).body:
+        backend.client.indices.delete(index=index)  # by name: clusters refuse wildcard deletes by default
     app.config.update(ELASTICSEARCH_URL=None, ELASTICSEARCH_INDEX_PREFIX="backoffice")
     app.extensions.pop("search.elastic", None)
 

@@ -113,8 +113,20 @@ def test_words_are_matched_with_and_weighted_fields() -> None:
     (must,) = body["query"]["bool"]["must"]
     sqs = must["simple_query_string"]
     assert sqs["query"] == "card refund" and sqs["default_operator"] == "and" and "title^3" in sqs["fields"]
-    assert body["size"] == 5 and body["_source"] is False and body["track_total_hits"] is False
+    assert body["size"] == 5 and body["source"] is False and body["track_total_hits"] is False
     assert "filter" not in body["query"]["bool"]
+
+
+def test_the_body_is_what_the_client_accepts() -> None:
+    import inspect
+
+    from elasticsearch import Elasticsearch
+
+    accepted = set(inspect.signature(Elasticsearch.search).parameters)
+    creates = set(inspect.signature(Elasticsearch(hosts=["http://127.0.0.1:9"]).indices.create).parameters)
+    for entity in ENTITIES:
+        assert set(build_query(entity, parse("refund now"), [uuid.uuid4()], 5)) <= accepted
+        assert set(index_body(entity)) <= creates
 
 
 def test_a_prefix_searches_the_edge_ngram_fields() -> None:
