@@ -34,6 +34,18 @@ class Cluster:
     def resolve(self, name: str) -> str:
         return self.aliases.get(name, name)
 
+    def search(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """ids queries, match_all sorted by id with search_after, `version`; anything else matches all."""
+        docs = self.indexes.get(self.resolve(name), {})
+        ids = sorted(docs)
+        wanted = body.get("query", {}).get("ids", {}).get("values")
+        if wanted is not None:
+            ids = [i for i in ids if i in wanted]
+        if body.get("search_after"):
+            ids = [i for i in ids if i > body["search_after"][0]]
+        hits = [{"_id": i, "_score": 1.0, **({"_version": docs[i][0]} if body.get("version") else {})} for i in ids]
+        return {"hits": {"hits": hits[: body.get("size", 10)]}}
+
     def bulk(self, lines: list[dict[str, Any]]) -> dict[str, Any]:
         items = []
         while lines:
@@ -92,9 +104,9 @@ def _server(cluster: Cluster) -> http.server.ThreadingHTTPServer:
             if len(path) == 2 and path[1] == "_search":
                 body = json.loads(raw or b"{}")
                 cluster.searches.append(body)
-                docs = cluster.indexes.get(cluster.resolve(path[0]), {})
-                hits = [{"_id": i, "_score": 1.0} for i in docs]
-                return self._send(200, {"hits": {"hits": hits[: body.get("size", 10)]}})
+                return self._send(200, cluster.search(path[0], body))
+            if len(path) == 2 and path[1] == "_count":
+                return self._send(200, {"count": len(cluster.indexes.get(cluster.resolve(path[0]), {}))})
             if len(path) == 2 and path[1] == "_refresh":
                 return self._send(200, {"_shards": {"total": 1, "successful": 1, "failed": 0}})
             if self.command == "PUT" and len(path) == 1:
@@ -170,3 +182,22 @@ def test_search_goes_to_the_alias_and_reads_the_hits_back_from_postgres(cluster:
     assert [h.title for h in answer.hits] == ["Searched Wire"]
     sent = cluster.searches[-1]
     assert sent["_source"] is False and sent["query"]["bool"]["filter"] == [{"ids": {"values": [str(customer.id)]}}]
+
+
+def test_reconciliation_indexes_missing_and_older_rows_and_drops_strays(cluster: Cluster, db_session: Session) -> None:
+    from app.search import documents
+    from app.search.maintenance import reconcile_index
+
+    missing, older, fine = (make_customer(db_session, company_name=f"Reconcile {n}") for n in range(3))
+    reindex(db_session, "customers", 100, lambda _n: None)
+    index = cluster.aliases["wire-customers"]
+    del cluster.indexes[index][str(missing.id)]  # an event that never arrived
+    version, doc = cluster.indexes[index][str(older.id)]
+    cluster.indexes[index][str(older.id)] = (version - 1, doc)  # an edit no event announced
+    cluster.indexes[index]["00000000-0000-0000-0000-00000000dead"] = (1, {"company_name": "Gone"})
+    repaired = reconcile_index(db_session, ["customers"], batch=2)
+    assert repaired == {"customers": 3}
+    held = cluster.indexes[index]
+    assert str(missing.id) in held and held[str(older.id)][0] == version and str(fine.id) in held
+    assert "00000000-0000-0000-0000-00000000dead" not in held
+    assert len(held) == documents.count(db_session, "customers")
