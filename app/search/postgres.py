@@ -91,11 +91,15 @@ def matching_customers(session: Session, parsed: Parsed, limit: int = 50) -> lis
     return list(session.scalars(select(Customer.id).where(customer_condition(parsed)).limit(limit)))
 
 
+def is_sparse_estimate(rows: int) -> bool:
+    return rows < SPARSE
+
+
 def is_sparse(session: Session, cond: ColumnElement[bool], model: Any = Ticket) -> bool:
     """Whether the planner expects few enough matches that reading them all from the GIN bitmap beats
     walking the recency index until enough match (a word in one ticket of four fills a page at once;
     a word in none would walk all million)."""
-    return bool(planner_rows(session, select(model.id).where(cond)) < SPARSE)
+    return is_sparse_estimate(planner_rows(session, select(model.id).where(cond)))
 
 
 def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
@@ -106,7 +110,9 @@ def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any
             allowed: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
     """Ids of the best `limit` matches among the newest CANDIDATES_PER_HIT * limit, best first."""
     inner = _scoped(select(table.id, table.updated_at, vector.label("v")).where(cond), table.id, allowed)
-    newest = table.updated_at if not is_sparse(session, cond, table) else func.coalesce(
+    # Staff are few: any plan is quick, so their search spends no round trip asking the planner.
+    sparse = table is not User and is_sparse(session, cond, table)
+    newest = table.updated_at if not sparse else func.coalesce(
         table.updated_at, table.updated_at)  # hidden from the planner: read the bitmap, then sort
     cand = inner.order_by(newest.desc()).limit(CANDIDATES_PER_HIT * limit).subquery("cand")
     rank = func.ts_rank(cand.c.v, query) if query is not None else literal(0)

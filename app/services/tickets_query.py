@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
@@ -15,10 +15,10 @@ from app import search
 from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
-from app.search.postgres import is_sparse
+from app.search.postgres import is_sparse_estimate
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
-from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, with_count
+from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, planner_rows, with_count
 from app.services.tickets import get_ticket_for
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
@@ -162,7 +162,9 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         actor.require("tickets:read")
     tf = ticket_filter(actor, query)
     key = sort_key(query.sort)
-    sparse = bool(tf.q) and is_sparse(session, and_(*tf.conditions()[0]))
+    # One question to the planner serves twice: a rare word reads its GIN bitmap, and the count.
+    estimate = planner_rows(session, _counted(tf, scoped)) if tf.q else None
+    sparse = estimate is not None and is_sparse_estimate(estimate)
     ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after,
                           sparse)
     if scoped is not None:  # only resource-scoped grants: just those tickets
@@ -178,7 +180,7 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     )
     result = page_from(list(session.execute(stmt).all()), key, query)
     result.notes = notes
-    return with_count(result, query, lambda: count_matching(session, tf, scoped))
+    return with_count(result, query, lambda: count_matching(session, tf, scoped, estimate))
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:
@@ -187,11 +189,16 @@ def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UU
     return list(session.scalars(select(Ticket.id).where(*conds).order_by(*key.order_by(True)).limit(limit)))
 
 
-def count_matching(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None = None) -> Count:
-    """Counted among the tickets the viewer may read: a count never tells of tickets they cannot open."""
+def _counted(tf: TicketFilter, scoped: list[uuid.UUID] | None) -> Select[Any]:
     conds, _ = tf.conditions()
     stmt = select(Ticket.id).where(*conds)
-    return bounded_count(session, stmt if scoped is None else stmt.where(Ticket.id.in_(scoped)))
+    return stmt if scoped is None else stmt.where(Ticket.id.in_(scoped))
+
+
+def count_matching(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None = None,
+                   estimate: int | None = None) -> Count:
+    """Counted among the tickets the viewer may read: a count never tells of tickets they cannot open."""
+    return bounded_count(session, _counted(tf, scoped), estimate=estimate)
 
 
 def estimate(session: Session, tf: TicketFilter) -> int:
