@@ -162,10 +162,38 @@ def audit_anchor() -> None:
 
 
 @search_cli.command("reindex")
+@click.option("--entity", type=click.Choice(["tickets", "customers", "users"]), multiple=True,
+              help="Only this kind (repeatable); every kind when not given.")
 @click.option("--batch", default=10_000, show_default=True)
-def search_reindex(batch: int) -> None:
-    """Rebuild every ticket's full-text vector (PostgreSQL backend)."""
-    from app.search.postgres import reindex
+def search_reindex(entity: tuple[str, ...], batch: int) -> None:
+    """Rebuild the search index: Elasticsearch (a new index, then the alias swapped) when
+    ELASTICSEARCH_URL is set, else the tickets' PostgreSQL full-text vectors."""
+    from app.search import ENTITIES, documents, elastic
+    from app.search.maintenance import reindex
 
-    done = reindex(db_session(), batch, progress=lambda n: click.echo(f"  {n:,} tickets"))
-    click.echo(f"reindexed {done:,} tickets")
+    for name in entity or ENTITIES:
+        if elastic() is None and name != "tickets":
+            click.echo(f"{name}: PostgreSQL keeps this vector as a generated column; nothing to rebuild")
+            continue
+        total = documents.count(db_session(), name)
+        with click.progressbar(length=total, label=f"{name} ({total:,})", file=sys.stderr) as bar:
+            seen = [0]
+
+            def progress(n: int, bar: object = bar, seen: list[int] = seen) -> None:
+                bar.update(n - seen[0])  # type: ignore[attr-defined]
+                seen[0] = n
+
+            done = reindex(db_session(), name, batch, progress)
+        click.echo(f"reindexed {done:,} {name}")
+
+
+@search_cli.command("reconcile")
+def search_reconcile() -> None:
+    """Compare the Elasticsearch index with PostgreSQL (ids and versions) and repair any drift."""
+    from app.search.maintenance import reconcile_index
+
+    repaired = reconcile_index(db_session())
+    if not repaired:
+        click.echo("no Elasticsearch configured: PostgreSQL is the index")
+    for name, fixed in repaired.items():
+        click.echo(f"{name}: {fixed:,} documents repaired")

@@ -49,6 +49,19 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+    if not value > 0:
+        raise ConfigError(f"{name} must be more than 0, not {raw!r}")
+    return value
+
+
 def _normalise_db_url(url: str) -> str:
     # SQLAlchemy needs the driver named; accept the plain libpq spelling too.
     for prefix in ("postgres://", "postgresql://"):
@@ -84,6 +97,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str = ""
     REDIS_URL: str = ""
     ELASTICSEARCH_URL: str | None = None
+    # Seconds a search waits for Elasticsearch before answering from PostgreSQL.
+    ELASTICSEARCH_TIMEOUT: float = 0.5
+    ELASTICSEARCH_INDEX_PREFIX: str = "backoffice"
     SMTP_URL: str | None = None
     MAIL_FROM: str = "Backoffice <backoffice@localhost>"
     LOG_LEVEL: str = "INFO"
@@ -161,6 +177,8 @@ class Config:
             SQLALCHEMY_DATABASE_URI=_normalise_db_url(db_url or ""),
             REDIS_URL=redis_url or "",
             ELASTICSEARCH_URL=env("ELASTICSEARCH_URL") or None,
+            ELASTICSEARCH_TIMEOUT=env_float("ELASTICSEARCH_TIMEOUT", cls.ELASTICSEARCH_TIMEOUT),
+            ELASTICSEARCH_INDEX_PREFIX=env("ELASTICSEARCH_INDEX_PREFIX") or cls.ELASTICSEARCH_INDEX_PREFIX,
             SMTP_URL=env("SMTP_URL") or None,
             MAIL_FROM=env("MAIL_FROM", cls.MAIL_FROM) or cls.MAIL_FROM,
             LOG_LEVEL=(env("LOG_LEVEL", "INFO") or "INFO").upper(),

@@ -93,13 +93,21 @@ def lexemes(driver: Conn) -> dict[str, str | None]:
     return {w: (found.get(w) or None) for w in vocabulary}
 
 
-def tsvector_literal(words: list[str], lexeme_of: dict[str, str | None]) -> str:
-    """The text form of to_tsvector('english', ' '.join(words)) for vocabulary words."""
+def tsvector_literal(words: list[str], lexeme_of: dict[str, str | None], title_words: int = 0) -> str:
+    """The text form of the ticket trigger's vector for vocabulary words: the first `title_words`
+    weighted A, the rest B, as setweight(to_tsvector(title), 'A') || setweight(to_tsvector(body), 'B')
+    (the body's positions follow the title's last lexeme, as tsvector concatenation places them)."""
     positions: dict[str, list[str]] = {}
-    for pos, word in enumerate(words, 1):
+    last = 0
+    for pos, word in enumerate(words[:title_words], 1):
         lex = lexeme_of[word]
         if lex is not None:
-            positions.setdefault(lex, []).append(str(pos))
+            positions.setdefault(lex, []).append(f"{pos}A")
+            last = pos
+    for pos, word in enumerate(words[title_words:], 1):
+        lex = lexeme_of[word]
+        if lex is not None:
+            positions.setdefault(lex, []).append(f"{last + pos}" + ("B" if title_words else ""))
     return " ".join(f"'{lex}':{','.join(ps)}" for lex, ps in positions.items())
 
 
@@ -343,7 +351,7 @@ def ticket_rows(
             f"{assignee}\t{' '.join(title_words).capitalize()}\t{' '.join(desc_words)}\t"
             f"{priorities[int(rand() * 100)]}\t{status}\t{clock(created)}\t{clock(updated)}\t{resolved}\t"
             f"{clock(created + 8 * 3600)}\t{clock(created + 3 * DAY)}\t"
-            f"{tsvector_literal(title_words + desc_words, lexeme_of)}\n"
+            f"{tsvector_literal(title_words + desc_words, lexeme_of, len(title_words))}\n"
         )
 
 

@@ -16,6 +16,7 @@ from workers.jobs.events import relay_outbox
 from workers.jobs.health import recompute_all as recompute_health
 from workers.jobs.notifications import send_notification_emails
 from workers.jobs.retention import purge_expired
+from workers.jobs.search import reconcile_search_index
 from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
@@ -27,6 +28,7 @@ PERIODIC: list[tuple[Callable[[], object], str, int]] = [
     (purge_expired, "low", 24 * 3600),
     (send_notification_emails, "default", 60),
     (recompute_health, "low", 24 * 3600),
+    (reconcile_search_index, "low", 3600),
 ]
 
 

@@ -4,8 +4,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import INET, JSONB, UUID
+from sqlalchemy import DateTime, FetchedValue, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import INET, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamps, UUIDPk, utcnow
@@ -37,6 +37,10 @@ class User(UUIDPk, Timestamps, Base):
     # Bumped to end every session and API token family of this user.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     preferences: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    # Weighted simple tsvector, a generated column (migration 0012_search_everywhere).
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
 
     role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
 

@@ -9,10 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, and_, func, literal_column, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import search
 from app.models import AuditRecord, Customer, CustomerHealth, Invoice, Ticket
 from app.models.base import utcnow
 from app.models.customer import TIERS
@@ -70,19 +71,11 @@ def _uuid_or_nil(raw: object) -> uuid.UUID:
         return uuid.UUID(int=0)
 
 
-def _search(q: str) -> Any:
-    """Matches the trigram index expression, so `LIKE '%q%'` can use ix_customers_search_trgm."""
-    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    space = literal_column("' '", type_=String)
-    haystack = func.lower(Customer.company_name).op("||")(space).op("||")(func.lower(Customer.contact_email))
-    return haystack.like(pattern, escape="\\")
-
-
 def _filtered(actor: Actor, query: ListQuery) -> Select[tuple[Customer]]:
     # Every customer has its health row (the insert trigger of migration 0010): an inner join.
     stmt = _visible(actor, select(Customer).join(CustomerHealth, CustomerHealth.customer_id == Customer.id))
     if query.q:
-        stmt = stmt.where(_search(query.q))
+        stmt = stmt.where(search.condition("customers", query.q)[0])
     if "tier" in query.filters:
         stmt = stmt.where(Customer.subscription_tier == query.filters["tier"])
     if "status" in query.filters:
@@ -101,6 +94,7 @@ def list_customers(session: Session, actor: Actor, query: ListQuery) -> Page[Cus
     hidden = [func.coalesce(c, c) for c in key.columns] if query.q else None
     rows = stmt.options(contains_eager(Customer.health))
     page = fetch_page(session, rows, key, query, entity=True, order_columns=hidden)
+    page.notes = [note] if query.q and (note := search.condition("customers", query.q)[1]) else []
     return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(Customer.id)))
 
 

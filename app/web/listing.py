@@ -132,4 +132,5 @@ class Page:
 
 
 def page_of(result: listing.Page[Any], params: ListParams) -> Page:
+    params.notes.extend(n for n in result.notes if n not in params.notes)  # e.g. search answered by PostgreSQL
     return Page(result.rows, params, result.has_next, result.estimate)

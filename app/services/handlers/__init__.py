@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.services import catalogue, events
-from app.services.handlers import analytics, health, notifications, tickets, users
+from app.services.handlers import analytics, health, notifications, search, tickets, users
 
 _OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.created": (users.send_invitation,),
@@ -23,10 +23,11 @@ _OWN: dict[str, tuple[events.Handler, ...]] = {
     "invoice.paid": (health.recompute_for_invoice,),
     "ticket.created": (health.recompute_for_ticket,),
 }
-# Every type, with its handlers in the order they run: the area's own, then analytics.
+# Every type, with its handlers in the order they run: the area's own, then analytics, then search.
 HANDLERS: dict[str, tuple[events.Handler, ...]] = {
-    t: (*_OWN.get(t, ()), *((analytics.track,) if t in catalogue.TRACKED else ()))
-    for t in dict.fromkeys([*_OWN, *catalogue.TRACKED])
+    t: (*_OWN.get(t, ()), *((analytics.track,) if t in catalogue.TRACKED else ()),
+        *((search.index_change,) if t in catalogue.INDEXED else ()))
+    for t in dict.fromkeys([*_OWN, *catalogue.TRACKED, *catalogue.INDEXED])
 }
 
 
