@@ -37,6 +37,9 @@ def register(app: Flask) -> None:
     from app.cli_users import users_cli
 
     app.cli.add_command(users_cli)
+    from app.cli_health import health_cli
+
+    app.cli.add_command(health_cli)
 
 
 @click.command("create-admin")
@@ -88,6 +91,11 @@ def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty
         f"seeded {result.users} users, {result.customers} customers, {result.invoices} invoices, "
         f"{result.tickets} tickets in {result.seconds:.1f}s"
     )
+    from app.services import health
+
+    started = time.perf_counter()
+    scored = health.recompute_all(db_session(), Actor.system("seed"))
+    click.echo(f"health scores for {scored} customers in {time.perf_counter() - started:.1f}s")
 
 
 @click.command("wait-for-services")

@@ -16,6 +16,7 @@ from app.api.schemas import Input, Output, PageQuery
 from app.api.security import api_actor
 from app.extensions import db_session
 from app.models.customer import CUSTOMER_STATUSES, TIERS
+from app.models.health import BANDS
 from app.services import customers
 from app.services.listing import SEARCH_MAX
 
@@ -29,6 +30,15 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, ma
                                          pattern=customers.EMAIL.pattern)]
 
 
+class HealthOut(Output):
+    score: int = Field(description="0–100, higher is healthier (see the README, Customer health).")
+    band: Literal[BANDS] = Field(description="healthy, watch or at_risk.")  # type: ignore[valid-type]
+    computed_at: datetime | None = Field(description="When it was last computed; null until the first time.")
+    components: dict[str, Any] = Field(
+        description="Per component (revenue, support, sla, satisfaction): value (null when skipped for lack of "
+                    "data), weight, share of the score in percent, and why.")
+
+
 class CustomerOut(Output):
     id: uuid.UUID
     company_name: str
@@ -40,14 +50,16 @@ class CustomerOut(Output):
     version: int
     created_at: datetime
     updated_at: datetime
+    health: HealthOut
 
 
 class CustomerListQuery(PageQuery):
     q: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] = ""
     tier: Tier | None = None
     status: CustomerStatus | None = None
+    health: Literal[BANDS] | None = Field(None, description="Only customers in this health band.")  # type: ignore[valid-type]
     sort: Literal["company", "-company", "email", "-email", "tier", "-tier", "status", "-status", "updated",
-                  "-updated"] = "-updated"
+                  "-updated", "health", "-health"] = "-updated"
 
 
 class CustomerCreate(Input):
@@ -71,9 +83,10 @@ def _customer(customer: Any, status: int = 200) -> Any:
 
 
 @operation(bp, "GET", "/customers", permission="customers:read", tag="customers", query=CustomerListQuery,
-           response=CustomerOut, many=True, summary="List customers (search, tier, status, sorting, cursor pages)")
+           response=CustomerOut, many=True,
+           summary="List customers (search, tier, status, health band, sorting, cursor pages)")
 def list_customers(query: CustomerListQuery) -> Any:
-    filters = query.model_dump(include={"tier", "status"}, exclude_none=True)
+    filters = query.model_dump(include={"tier", "status", "health"}, exclude_none=True)
     lq = list_query(query, "customers", query.sort, customers.SORTS[query.sort.lstrip("-")], filters, query.q)
     page = customers.list_customers(db_session(), api_actor(), lq)
     return respond([CustomerOut.model_validate(c) for c in page.rows], meta=meta(page, "customers", lq))

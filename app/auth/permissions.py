@@ -26,6 +26,7 @@ CATALOG: dict[str, tuple[str, ...]] = {
     "users": ("read", "create", "update", "suspend", "set_role"),
     "roles": ("read", "manage"),
     "customers": ("read", "create", "update", "suspend"),
+    "health": ("manage",),  # the customer health weights and bands
     "invoices": ("read", "update"),
     "tickets": ("read", "create", "update", "assign", "comment", "bulk", "export"),
     "sla": ("manage",),

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamps, UUIDPk
+from app.models.health import CustomerHealth
 
 TIERS = ("free", "starter", "professional", "enterprise")
 CUSTOMER_STATUSES = ("active", "suspended", "churned")
@@ -34,6 +35,8 @@ class Customer(UUIDPk, Timestamps, Base):
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Written by app.services.health only (a row per customer from the insert trigger of migration 0010).
+    health: Mapped[CustomerHealth] = relationship(viewonly=True, uselist=False)
 
     __mapper_args__ = {"version_id_col": version}
 

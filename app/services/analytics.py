@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import csv_safe
 from app.models import AnalyticsEvent
+from app.services import freshness
 from app.services.actor import Actor
 from app.services.catalogue import TRACKED
 from app.services.dashboard import DateRange
@@ -25,6 +27,11 @@ class Report:
     days: list[date]
     types: list[str]
     counts: dict[tuple[date, str], int]
+    at: float = field(default_factory=time.time)  # when the query ran (reports are never cached)
+
+    @property
+    def stamp(self) -> freshness.Stamp:
+        return freshness.Stamp(self.at, cached=False, max_age=0)
 
     def count(self, day: date, type_: str) -> int:
         return self.counts.get((day, type_), 0)

@@ -10,10 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, String, and_, func, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import AuditRecord, Customer, Invoice, Ticket
+from app.models import AuditRecord, Customer, CustomerHealth, Invoice, Ticket
 from app.models.base import utcnow
 from app.models.customer import TIERS
 from app.services import audit, events
@@ -29,6 +29,8 @@ SORTS: dict[str, SortKey] = {
     "tier": SortKey((Customer.subscription_tier, Customer.id), (str, uuid.UUID)),
     "status": SortKey((Customer.status, Customer.id), (str, uuid.UUID)),
     "updated": SortKey((Customer.updated_at, Customer.id), (datetime, uuid.UUID)),
+    # ix_customer_health_score_id (and ix_customer_health_band_score_id with the band filter).
+    "health": SortKey((CustomerHealth.score, CustomerHealth.customer_id), (int, uuid.UUID)),
 }
 DEFAULT_SORT = "-updated"
 META_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -77,13 +79,16 @@ def _search(q: str) -> Any:
 
 
 def _filtered(actor: Actor, query: ListQuery) -> Select[tuple[Customer]]:
-    stmt = _visible(actor, select(Customer))
+    # Every customer has its health row (the insert trigger of migration 0010): an inner join.
+    stmt = _visible(actor, select(Customer).join(CustomerHealth, CustomerHealth.customer_id == Customer.id))
     if query.q:
         stmt = stmt.where(_search(query.q))
     if "tier" in query.filters:
         stmt = stmt.where(Customer.subscription_tier == query.filters["tier"])
     if "status" in query.filters:
         stmt = stmt.where(Customer.status == query.filters["status"])
+    if "health" in query.filters:
+        stmt = stmt.where(CustomerHealth.band == query.filters["health"])
     return stmt
 
 
@@ -94,7 +99,8 @@ def list_customers(session: Session, actor: Actor, query: ListQuery) -> Page[Cus
     # With a search, not the sort index: walking it and filtering each row reads all 100,000 when
     # few match; the trigram index finds the matches, then a top-N sort orders them.
     hidden = [func.coalesce(c, c) for c in key.columns] if query.q else None
-    page = fetch_page(session, stmt, key, query, entity=True, order_columns=hidden)
+    rows = stmt.options(contains_eager(Customer.health))
+    page = fetch_page(session, rows, key, query, entity=True, order_columns=hidden)
     return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(Customer.id)))
 
 
@@ -107,7 +113,10 @@ def _load(session: Session, customer_id: object, lock: bool = False) -> Customer
 
 
 def get_customer_for(session: Session, actor: Actor, customer_id: object) -> Customer:
-    customer = _load(session, customer_id)
+    customer = session.scalar(select(Customer).where(Customer.id == _uuid_or_nil(customer_id))
+                              .options(joinedload(Customer.health, innerjoin=True)))
+    if customer is None:
+        raise NotFound("There is no such customer.")
     if not actor.can("customers:read", customer):
         raise NotFound("There is no such customer.")  # do not reveal that it exists
     return customer

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.models import Customer, Ticket, User
 from app.models.rollup import NO_ASSIGNEE, RevenueDaily, TicketDailyStats, TicketOpenCount
 from app.models.ticket import OPEN_STATUSES, PRIORITIES
-from app.services import dashboard_health, jobs
+from app.services import dashboard_health, freshness, health, jobs
 from app.services.actor import Actor
 from app.services.uow import transaction
 
@@ -29,7 +29,7 @@ RANGES = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days", "quarter
           "custom": "Custom"}
 DEFAULT_RANGE = "30d"
 MAX_DAYS = 731
-FULL_WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "recent")
+FULL_WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "at_risk", "recent")
 AGENT_WIDGETS = ("my_cards", "recent")
 REFRESH_CHOICES = (0, 2, 5, 10, 30, 60, 300)
 
@@ -104,13 +104,22 @@ def _cache_key(widget: str, scope: str, rng: DateRange) -> str:
     return f"dash:v1:{widget}:{scope}:{rng.start}:{rng.end}"
 
 
+@dataclass(frozen=True)
+class Widget:
+    """A widget's data with its freshness and the digest of the data (for the ETag)."""
+
+    data: dict[str, Any]
+    stamp: freshness.Stamp
+    digest: str
+
+
 def cached(widget: str, scope: str, rng: DateRange, max_age: float,
-           compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+           compute: Callable[[], dict[str, Any]]) -> Widget:
     """A value computed within max_age seconds (shared by everyone), else computed now.
 
     Entries carry their own time, so a viewer refreshing every 2 s never sees a value older than
     2 s even though someone refreshing every minute stored it. The entry is kept a day: it is
-    also the last good value behind the stale marker.
+    also the last good value behind the stale marker. Its digest is taken once, when it is computed.
     """
     redis = jobs.connection()
     key = _cache_key(widget, scope, rng)
@@ -118,18 +127,18 @@ def cached(widget: str, scope: str, rng: DateRange, max_age: float,
         raw = cast(bytes | None, redis.get(key))
         if raw:
             entry = json.loads(raw)
-            if time.time() - entry["at"] < max_age:
-                fresh: dict[str, Any] = entry["data"]
-                return fresh
+            if time.time() - entry["at"] < max_age and "digest" in entry:
+                return Widget(entry["data"], freshness.Stamp(entry["at"], True, max_age), entry["digest"])
     except (RedisError, OSError, ValueError, KeyError):
         pass
-    data = compute()
-    entry = json.dumps({"at": time.time(), "data": data}, default=str)
+    data, at = compute(), time.time()
+    digest = freshness.digest(data)
+    entry = json.dumps({"at": at, "data": data, "digest": digest}, default=str)
     try:
         redis.setex(key, 86400, entry)
     except (RedisError, OSError):
         pass
-    return data
+    return Widget(data, freshness.Stamp(at, False, max_age), digest)
 
 
 def last_good(widget: str, scope: str, rng: DateRange) -> dict[str, Any] | None:
@@ -141,7 +150,7 @@ def last_good(widget: str, scope: str, rng: DateRange) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def widget_data(session: Session, actor: Actor, widget: str, rng: DateRange, max_age: float) -> dict[str, Any]:
+def widget_data(session: Session, actor: Actor, widget: str, rng: DateRange, max_age: float) -> Widget:
     """The data of one widget; widgets outside the actor's dashboard are refused."""
     actor.require("dashboard:read")
     if widget not in FULL_WIDGETS + AGENT_WIDGETS:
@@ -294,9 +303,14 @@ def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict[str
             "open_statuses": list(OPEN_STATUSES)}
 
 
+def at_risk(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
+    """Customers at risk, weighted by their monthly recurring revenue (the stored health scores)."""
+    return health.at_risk(session)
+
+
 COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
     "cards": cards, "opened_solved": opened_solved, "backlog": backlog, "sla": sla, "revenue": revenue,
-    "workload": workload, "recent": recent, "my_cards": my_cards,
+    "workload": workload, "at_risk": at_risk, "recent": recent, "my_cards": my_cards,
 }
 
 

@@ -39,3 +39,23 @@ class CustomerForm(FlaskForm):
             return int(str(raw))
         except ValueError:
             return -1
+
+
+class HealthSettingsForm(FlaskForm):
+    """The numbers are checked by app.services.health (0–100, healthy above at risk)."""
+
+    weight_revenue = StringField("Revenue weight")
+    weight_support = StringField("Support load weight")
+    weight_sla = StringField("SLA weight")
+    weight_satisfaction = StringField("Satisfaction weight (counts once CSAT ratings exist)")
+    healthy_min = StringField("Healthy from score")
+    at_risk_below = StringField("At risk below score")
+
+    def values(self) -> dict[str, str]:
+        return {name: getattr(self, name).data for name in self._fields if name != "csrf_token"}
+
+    def add_errors(self, details: dict[str, list[str]]) -> None:
+        for name, messages in details.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = [*field.errors, *messages]

@@ -8,7 +8,8 @@ from flask import flash, redirect, request, url_for
 from app.auth.permissions import require
 from app.extensions import db_session
 from app.models.customer import CUSTOMER_STATUSES, TIERS
-from app.services import customers
+from app.models.health import BANDS
+from app.services import customers, health, health_score
 from app.services.errors import Conflict, Invalid
 from app.web import listing
 from app.web.context import current_actor
@@ -16,12 +17,13 @@ from app.web.customers import bp
 from app.web.customers.forms import CustomerForm
 from app.web.htmx import is_partial, render, toast
 
-FILTERS = {"tier": TIERS, "status": CUSTOMER_STATUSES}
+FILTERS = {"tier": TIERS, "status": CUSTOMER_STATUSES, "health": BANDS}
+BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at_risk": "At risk"}
 
 
 def _list_context() -> dict[str, Any]:
     params = listing.parse(request.args, customers.SORTS, customers.DEFAULT_SORT, choices=FILTERS)
-    known = {"q", "tier", "status", "sort", "page", "per_page"}
+    known = {"q", "tier", "status", "health", "sort", "page", "per_page"}
     unknown = sorted(k for k in request.args if k not in known)
     if unknown:
         params.notes.append(f"Ignored unknown parameter “{', '.join(unknown)[:60]}”.")
@@ -30,6 +32,7 @@ def _list_context() -> dict[str, Any]:
         "params": params,
         "tiers": TIERS,
         "statuses": CUSTOMER_STATUSES,
+        "bands": BAND_LABELS,
     }
 
 
@@ -65,6 +68,10 @@ def _profile(customer_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
         "revenue": customers.revenue_for(session, customer.id),
         "tickets": customers.recent_tickets(session, actor, customer),
         "activity": customers.recent_activity(session, customer, [i.id for i in invoices]),
+        "health": customer.health,
+        "health_labels": health_score.LABELS,
+        "trend": health.trend(session, customer),
+        "weights": health.weights(session),
         "meta_rows": list((customer.metadata_ or {}).items()),
         "meta_errors": {},
         **extra,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.auth.permissions import require
 from app.extensions import db_session
 from app.services import dashboard
+from app.web import conditional
 from app.web.context import current_actor
 from app.web.dashboard import bp
 from app.web.htmx import is_partial, render
@@ -26,7 +27,7 @@ def _context() -> dict[str, Any]:
         params.update({"from": rng.start.isoformat(), "to": rng.end.isoformat()})
     return {"actor": actor, "rng": rng, "refresh": refresh, "params": params, "ranges": dashboard.RANGES,
             "refresh_choices": dashboard.REFRESH_CHOICES, "widgets": dashboard.widgets_for(actor),
-            "full": actor.can("analytics:read"), "data": None, "stale": None}
+            "full": actor.can("analytics:read"), "data": None, "stale": None, "stamp": None}
 
 
 def _load(name: str, ctx: dict[str, Any]) -> None:
@@ -35,7 +36,9 @@ def _load(name: str, ctx: dict[str, Any]) -> None:
     cache = current_app.config["DASHBOARD_CACHE_SECONDS"]
     max_age = min(cache, ctx["refresh"]) if ctx["refresh"] else cache
     try:
-        ctx["data"] = dashboard.widget_data(db_session(), ctx["actor"], name, ctx["rng"], max_age)
+        loaded = dashboard.widget_data(db_session(), ctx["actor"], name, ctx["rng"], max_age)
+        ctx["data"], ctx["stamp"] = loaded.data, loaded.stamp
+        ctx["etag"] = conditional.etag(loaded.digest, "dashboard", name, ctx["full"], sorted(ctx["params"].items()))
     except (SQLAlchemyError, RedisError, OSError):
         db_session().rollback()
         current_app.logger.exception("dashboard widget failed", extra={"widget": name})
@@ -59,4 +62,8 @@ def widget(name: str) -> Any:
     if not is_partial():  # opened in a tab: the whole dashboard, each widget loading itself
         return render("dashboard/index.html", **ctx)
     _load(name, ctx)
-    return render("dashboard/index.html", block=f"widget_{name}", **ctx)
+    if ctx["stamp"] is None:  # the stale value: no tag, so the next refresh tries again
+        return render("dashboard/index.html", block=f"widget_{name}", **ctx)
+    if conditional.not_modified(ctx["etag"]):
+        return conditional.answer_304(ctx["etag"], ctx["stamp"])
+    return conditional.mark(render("dashboard/index.html", block=f"widget_{name}", **ctx), ctx["etag"], ctx["stamp"])
