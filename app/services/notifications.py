@@ -201,7 +201,9 @@ def set_preferences(session: Session, actor: Actor, chosen: dict[str, dict[str, 
                  for k in preferences_of(user) if k in chosen}
         after = {**before, **stored, "notifications": {**before["notifications"], **kinds}}
         user.preferences = {**prefs, **after}
-        changes = audit.diff(before, after)
+        # Audited per kind and per setting, so the log names what changed.
+        changes = audit.diff({**before["notifications"], **{k: before[k] for k in stored}},
+                             {**after["notifications"], **stored})
         if changes:
             audit.record(session, actor, "user.notification_preferences", "user", user.id, changes)
     return user

@@ -53,7 +53,7 @@ def test_a_change_writes_one_record_that_verifies_until_tampered(
     assert rec.action == "user.notification_preferences"
     assert rec.actor_id == client.user.id and rec.actor_label == client.user.email  # type: ignore[attr-defined]
     assert str(rec.ip) == "127.0.0.1" and rec.correlation_id == "req-42"
-    assert rec.changes["ticket.assigned"] == [None, {"in_app": True, "email": False}]
+    assert rec.changes["ticket.assigned"] == [None, {"in_app": True, "email": "off"}]
     assert "user.locked" not in rec.changes  # not offered to agents: left alone
     assert _cli(app, "verify")[0] == 0
 
