@@ -90,6 +90,11 @@ class Config:
     PUBLIC_URL: str = "http://127.0.0.1:8000"
     TRUSTED_PROXIES: int = 0
     RQ_QUEUES: list[str] = field(default_factory=lambda: ["high", "default", "low"])
+    # A busy worker heartbeats every WORKER_HEARTBEAT_SECONDS; after three missed heartbeats its
+    # job counts as abandoned, and the next maintenance pass of a live worker (every
+    # WORKER_MAINTENANCE_SECONDS, idle or not) puts it back at the front of its queue.
+    WORKER_HEARTBEAT_SECONDS: int = 10
+    WORKER_MAINTENANCE_SECONDS: int = 30
     AUDIT_ANCHOR_FILE: str = ""  # empty: instance/audit-anchors.log
     METRICS_TOKEN: str = ""  # empty: /metrics for loopback addresses only
     SLOW_REQUEST_SECONDS: float = 1.0
@@ -149,6 +154,8 @@ class Config:
             TRUSTED_PROXIES=env_int("TRUSTED_PROXIES", 0),
             AUDIT_ANCHOR_FILE=env("AUDIT_ANCHOR_FILE") or "",
             METRICS_TOKEN=env("METRICS_TOKEN") or "",
+            WORKER_HEARTBEAT_SECONDS=env_int("WORKER_HEARTBEAT_SECONDS", cls.WORKER_HEARTBEAT_SECONDS),
+            WORKER_MAINTENANCE_SECONDS=env_int("WORKER_MAINTENANCE_SECONDS", cls.WORKER_MAINTENANCE_SECONDS),
             RETENTION_OUTBOX_DAYS=env_int("RETENTION_OUTBOX_DAYS", cls.RETENTION_OUTBOX_DAYS),
             RETENTION_DELIVERIES_DAYS=env_int("RETENTION_DELIVERIES_DAYS", cls.RETENTION_DELIVERIES_DAYS),
             RETENTION_SESSIONS_DAYS=env_int("RETENTION_SESSIONS_DAYS", cls.RETENTION_SESSIONS_DAYS),
@@ -157,6 +164,9 @@ class Config:
             RETENTION_EXPORTS_DAYS=env_int("RETENTION_EXPORTS_DAYS", cls.RETENTION_EXPORTS_DAYS),
             SESSION_COOKIE_SECURE=production,
         )
+        for name in ("WORKER_HEARTBEAT_SECONDS", "WORKER_MAINTENANCE_SECONDS"):
+            if getattr(cfg, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
         if production:
             cfg.SESSION_COOKIE_NAME = "__Host-backoffice_session"
         return cfg
