@@ -49,6 +49,18 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _rate_limit(name: str, default: str) -> str:
+    """A Flask-Limiter limit such as "20 per minute"; refused when it does not parse."""
+    from limits import parse_many
+
+    raw = env(name) or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a rate limit such as '20 per minute', not {raw!r}") from exc
+    return raw
+
+
 def _normalise_db_url(url: str) -> str:
     # SQLAlchemy needs the driver named; accept the plain libpq spelling too.
     for prefix in ("postgres://", "postgresql://"):
@@ -154,6 +166,9 @@ class Config:
             TRUSTED_PROXIES=env_int("TRUSTED_PROXIES", 0),
             AUDIT_ANCHOR_FILE=env("AUDIT_ANCHOR_FILE") or "",
             METRICS_TOKEN=env("METRICS_TOKEN") or "",
+            LOGIN_RATE_LIMIT=_rate_limit("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
+            LOGIN_MAX_FAILURES=env_int("LOGIN_MAX_FAILURES", cls.LOGIN_MAX_FAILURES),
+            LOGIN_LOCK_MINUTES=env_int("LOGIN_LOCK_MINUTES", cls.LOGIN_LOCK_MINUTES),
             WORKER_HEARTBEAT_SECONDS=env_int("WORKER_HEARTBEAT_SECONDS", cls.WORKER_HEARTBEAT_SECONDS),
             WORKER_MAINTENANCE_SECONDS=env_int("WORKER_MAINTENANCE_SECONDS", cls.WORKER_MAINTENANCE_SECONDS),
             RETENTION_OUTBOX_DAYS=env_int("RETENTION_OUTBOX_DAYS", cls.RETENTION_OUTBOX_DAYS),
@@ -164,7 +179,8 @@ class Config:
             RETENTION_EXPORTS_DAYS=env_int("RETENTION_EXPORTS_DAYS", cls.RETENTION_EXPORTS_DAYS),
             SESSION_COOKIE_SECURE=production,
         )
-        for name in ("WORKER_HEARTBEAT_SECONDS", "WORKER_MAINTENANCE_SECONDS"):
+        for name in ("WORKER_HEARTBEAT_SECONDS", "WORKER_MAINTENANCE_SECONDS", "LOGIN_MAX_FAILURES",
+                     "LOGIN_LOCK_MINUTES"):
             if getattr(cfg, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         if production:
