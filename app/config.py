@@ -60,6 +60,16 @@ def env_float(name: str, default: float) -> float:
     if not value > 0:
         raise ConfigError(f"{name} must be more than 0, not {raw!r}")
     return value
+def _rate_limit(name: str, default: str) -> str:
+    """A Flask-Limiter limit such as "20 per minute"; refused when it does not parse."""
+    from limits import parse_many
+
+    raw = env(name) or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a rate limit such as '20 per minute', not {raw!r}") from exc
+    return raw
 
 
 def _normalise_db_url(url: str) -> str:
@@ -106,6 +116,11 @@ class Config:
     PUBLIC_URL: str = "http://127.0.0.1:8000"
     TRUSTED_PROXIES: int = 0
     RQ_QUEUES: list[str] = field(default_factory=lambda: ["high", "default", "low"])
+    # A busy worker heartbeats every WORKER_HEARTBEAT_SECONDS; after three missed heartbeats its
+    # job counts as abandoned, and the next maintenance pass of a live worker (every
+    # WORKER_MAINTENANCE_SECONDS, idle or not) puts it back at the front of its queue.
+    WORKER_HEARTBEAT_SECONDS: int = 10
+    WORKER_MAINTENANCE_SECONDS: int = 30
     AUDIT_ANCHOR_FILE: str = ""  # empty: instance/audit-anchors.log
     METRICS_TOKEN: str = ""  # empty: /metrics for loopback addresses only
     # Set (by gunicorn.conf.py) when several processes share one metrics directory: /metrics then
@@ -187,6 +202,11 @@ class Config:
             AUDIT_ANCHOR_FILE=env("AUDIT_ANCHOR_FILE") or "",
             METRICS_TOKEN=env("METRICS_TOKEN") or "",
             PROMETHEUS_MULTIPROC_DIR=os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
+            LOGIN_RATE_LIMIT=_rate_limit("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
+            LOGIN_MAX_FAILURES=env_int("LOGIN_MAX_FAILURES", cls.LOGIN_MAX_FAILURES),
+            LOGIN_LOCK_MINUTES=env_int("LOGIN_LOCK_MINUTES", cls.LOGIN_LOCK_MINUTES),
+            WORKER_HEARTBEAT_SECONDS=env_int("WORKER_HEARTBEAT_SECONDS", cls.WORKER_HEARTBEAT_SECONDS),
+            WORKER_MAINTENANCE_SECONDS=env_int("WORKER_MAINTENANCE_SECONDS", cls.WORKER_MAINTENANCE_SECONDS),
             RETENTION_OUTBOX_DAYS=env_int("RETENTION_OUTBOX_DAYS", cls.RETENTION_OUTBOX_DAYS),
             RETENTION_DELIVERIES_DAYS=env_int("RETENTION_DELIVERIES_DAYS", cls.RETENTION_DELIVERIES_DAYS),
             RETENTION_SESSIONS_DAYS=env_int("RETENTION_SESSIONS_DAYS", cls.RETENTION_SESSIONS_DAYS),
@@ -195,6 +215,10 @@ class Config:
             RETENTION_EXPORTS_DAYS=env_int("RETENTION_EXPORTS_DAYS", cls.RETENTION_EXPORTS_DAYS),
             SESSION_COOKIE_SECURE=production,
         )
+        for name in ("WORKER_HEARTBEAT_SECONDS", "WORKER_MAINTENANCE_SECONDS", "LOGIN_MAX_FAILURES",
+                     "LOGIN_LOCK_MINUTES"):
+            if getattr(cfg, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
         if production:
             cfg.SESSION_COOKIE_NAME = "__Host-backoffice_session"
         return cfg

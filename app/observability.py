@@ -214,7 +214,7 @@ class _StoresCollector(Collector):
             conn = jobs.connection()
             for name in current_app.config["RQ_QUEUES"]:
                 depth.add_metric([name], Queue(name, connection=conn).count)
-                failed.add_metric([name], FailedJobRegistry(name, connection=conn).count)
+                failed.add_metric([name], FailedJobRegistry(name, connection=conn).get_job_count(cleanup=False))
         except (RedisError, OSError):
             pass
         yield depth

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -86,6 +87,34 @@ def worker(env: dict[str, str], log: IO[Any] | None = None) -> Iterator[subproce
         yield proc
     finally:
         stop(proc)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (RQ's work horse runs in a process group of its own)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_hard(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL a process and everything it started, as a lost node or the OOM killer would."""
+    for pid in [proc.pid, *descendants(proc.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait(timeout=10)
 
 
 def stop(proc: subprocess.Popen[Any], timeout: float = 30) -> None:

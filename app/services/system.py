@@ -111,10 +111,10 @@ def _redis_status() -> str:
 def _queue_info(name: str) -> QueueInfo:
     conn = jobs.connection()
     q = Queue(name, connection=conn)
-    # rq leaves ScheduledJobRegistry.__init__ unannotated (its other registries are typed).
-    scheduled = ScheduledJobRegistry(name, connection=conn)  # type: ignore[no-untyped-call]
-    return QueueInfo(name, q.count, StartedJobRegistry(name, connection=conn).count,
-                     scheduled.count, FailedJobRegistry(name, connection=conn).count)
+    # Counted without RQ's cleanup: reading a page must not fail or retry a job whose worker died
+    # (the workers' maintenance does that, and re-queues it at once).
+    return QueueInfo(name, q.count, *(registry(name, connection=conn).get_job_count(cleanup=False)
+                                      for registry in (StartedJobRegistry, ScheduledJobRegistry, FailedJobRegistry)))
 
 
 def _workers() -> list[WorkerInfo]:
@@ -132,7 +132,7 @@ def _failed_jobs(queue_names: list[str]) -> list[FailedJob]:
     conn = jobs.connection()
     found = []
     for name in queue_names:
-        ids = FailedJobRegistry(name, connection=conn).get_job_ids(0, FAILED_SHOWN - 1, desc=True)
+        ids = FailedJobRegistry(name, connection=conn).get_job_ids(0, FAILED_SHOWN - 1, desc=True, cleanup=False)
         for job in Job.fetch_many(ids, connection=conn):
             # A job the relay sent again may have succeeded since: only what is still failed.
             if job is not None and job.is_failed:
