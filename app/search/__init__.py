@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from app.extensions import db_session
+from app.search import postgres_many
 from app.search.documents import MODELS
 from app.search.elastic import ElasticSearch
 from app.search.postgres import PostgresSearch
@@ -96,6 +97,26 @@ def search(session: Session, entity: str, parsed: Parsed, allowed: list[uuid.UUI
     return Answer(POSTGRES.search(session, entity, parsed, allowed, limit), POSTGRES.name, note)
 
 
+def search_many(session: Session, parsed: Parsed, scopes: dict[str, list[uuid.UUID] | None],
+                limit: int) -> dict[str, Answer]:
+    """Every kind in `scopes` at once (global search): Elasticsearch per kind when it answers, and
+    whatever is left from PostgreSQL in one statement, each answer noting why it fell back."""
+    es, answers, notes = elastic(), {}, {}
+    for kind in scopes if es is not None else ():
+        if is_stale(kind):
+            notes[kind] = STALE_NOTE
+            continue
+        try:
+            answers[kind] = Answer(es.search(session, kind, parsed, scopes[kind], limit), es.name)  # type: ignore[union-attr]
+        except SearchUnavailable as exc:
+            log.warning("search index unavailable, answering from PostgreSQL", extra={"error": str(exc)})
+            notes[kind] = FALLBACK_NOTE
+    pending = {k: v for k, v in scopes.items() if k not in answers}
+    found = postgres_many.search_many(session, parsed, pending, limit) if pending else {}
+    answers.update({k: Answer(hits, POSTGRES.name, notes.get(k, "")) for k, hits in found.items()})
+    return {k: answers[k] for k in scopes}
+
+
 def condition(entity: str, q: str, session: Session | None = None) -> tuple[ColumnElement[bool], str]:
     """The WHERE clause of a list's search box, and a note when it had to fall back (once per request)."""
     key = (entity, q)
@@ -120,4 +141,4 @@ def _condition(session: Session, entity: str, parsed: Parsed) -> tuple[ColumnEle
 
 
 __all__ = ["ENTITIES", "Answer", "ElasticSearch", "Hit", "PostgresSearch", "SearchBackend", "SearchUnavailable",
-           "backend", "condition", "parse", "search"]
+           "backend", "condition", "parse", "search", "search_many"]

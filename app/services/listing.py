@@ -108,13 +108,18 @@ class SortKey:
 # ---------------------------------------------------------------- counting
 
 
-def planner_rows(session: Session, stmt: Select[Any]) -> int:
-    """PostgreSQL's own row estimate for a query (EXPLAIN, nothing is read)."""
+def planner_plan(session: Session, stmt: Any) -> dict[str, Any]:
+    """PostgreSQL's plan for a query, as EXPLAIN (FORMAT JSON) gives its top node (nothing is read)."""
     conn = session.connection()
     compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
     plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params).scalar_one()
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return dict(plan[0]["Plan"])
+
+
+def planner_rows(session: Session, stmt: Select[Any]) -> int:
+    """PostgreSQL's own row estimate for a query (EXPLAIN, nothing is read)."""
+    return int(planner_plan(session, stmt)["Plan Rows"])
 
 
 def bounded_count(session: Session, stmt: Select[Any], cap: int | None = None, estimate: int | None = None) -> Count:

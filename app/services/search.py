@@ -59,10 +59,9 @@ def global_search(session: Session, actor: Actor, q: str, per_kind: int = PER_KI
     results = Results(parsed.raw)
     if parsed.empty:
         return results
-    for kind, scope in readable_kinds(actor).items():
-        if parsed.number is not None and kind != "tickets":
-            continue
-        answer = search.search(session, kind, parsed, scope, per_kind)
+    scopes = {k: s for k, s in readable_kinds(actor).items() if parsed.number is None or k == "tickets"}
+    for kind, answer in search.search_many(session, parsed, scopes, per_kind).items():
+        scope = scopes[kind]
         hits = [h for h in answer.hits if scope is None or h.id in scope]
         results.groups.append(Group(kind, KINDS[kind][0], hits, len(hits) >= per_kind))
         if answer.note and answer.note not in results.notes:

@@ -37,6 +37,8 @@ class TicketFilter:
     filters: dict[str, str] = field(default_factory=dict)
     q: str = ""
     me: uuid.UUID | None = None
+    # The search box's condition, built once (it may ask the database which customers match).
+    _search: tuple[ColumnElement[bool], str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # PostgreSQL text cannot hold NUL: drop it from anything typed into the URL.
@@ -73,7 +75,9 @@ class TicketFilter:
             if last < date.max:
                 conds.append(Ticket.created_at < datetime.combine(last + timedelta(days=1), time.min, UTC))
         if self.q:
-            found, note = search.condition("tickets", self.q)
+            if self._search is None:
+                self._search = search.condition("tickets", self.q)
+            found, note = self._search
             conds.append(found)
             notes += [note] if note else []
         return conds, notes
