@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ class Report:
     def count(self, day: date, type_: str) -> int:
         return self.counts.get((day, type_), 0)
 
-    def chart(self) -> dict:
+    def chart(self) -> dict[str, Any]:
         """The Chart.js spec that static/js/dashboard.js draws."""
         return {"type": "line", "labels": [d.isoformat() for d in self.days],
                 "datasets": [{"label": t, "data": [self.count(d, t) for d in self.days], "color": i}

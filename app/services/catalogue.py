@@ -8,7 +8,7 @@ and an event whose declared consumers are not registered is never marked process
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 H = "app.services.handlers."
 
@@ -60,15 +60,29 @@ CATALOGUE: dict[str, EventType] = {
         # Tickets (bulk changes emit the same per-ticket events, marked "bulk")
         _e("ticket.created", f"{_TICKET} customer_id", "health.recompute_for_ticket", "analytics.track"),
         _e("ticket.assigned", f"{_TICKET} assignee_id bulk", "tickets.notify_assignee"),
-        _e("ticket.status_changed", f"{_TICKET} from to bulk", "health.recompute_for_ticket", published=True),
-        _e("ticket.priority_changed", f"{_TICKET} from to bulk", "health.recompute_for_ticket", published=True),
+        _e("ticket.status_changed", f"{_TICKET} from to bulk", "tickets.notify_update", "health.recompute_for_ticket",
+           published=True),
+        _e("ticket.priority_changed", f"{_TICKET} from to bulk", "tickets.notify_update",
+           "health.recompute_for_ticket", published=True),
         _e("ticket.solved", f"{_TICKET} bulk", "analytics.track"),
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee",
            "health.recompute_for_bulk"),
-        _e("ticket.reply_added", f"number comment_id internal {_ACTOR}", "tickets.email_customer"),
+        _e("ticket.reply_added", f"number comment_id internal mentioned {_ACTOR}", "tickets.email_customer",
+           "tickets.notify_mentions", "tickets.notify_update"),
         _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach", "health.recompute_for_ticket"),
     )
 }
+
+# The types that change what a search shows: the search index follows each (handlers.search.index_change;
+# a no-op without Elasticsearch). Edits no event announces are caught by the periodic reconciliation.
+INDEXED: tuple[str, ...] = (
+    "user.created", "user.activated", "user.updated", "user.email_changed", "user.role_changed", "user.suspended",
+    "user.reactivated", "customer.created", "customer.updated", "customer.tier_changed", "customer.suspended",
+    "customer.reactivated", "ticket.created", "ticket.assigned", "ticket.status_changed", "ticket.solved",
+    "ticket.bulk_updated",
+)
+CATALOGUE.update({name: replace(CATALOGUE[name], consumers=(*CATALOGUE[name].consumers, H + "search.index_change"))
+                  for name in INDEXED})
 
 # The types the analytics handler records, in the order the /reports page offers them (the
 # catalogue test checks this agrees with the consumers above).

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
@@ -124,7 +124,7 @@ def cached(widget: str, scope: str, rng: DateRange, max_age: float,
     redis = jobs.connection()
     key = _cache_key(widget, scope, rng)
     try:
-        raw = redis.get(key)
+        raw = cast(bytes | None, redis.get(key))
         if raw:
             entry = json.loads(raw)
             if time.time() - entry["at"] < max_age and "digest" in entry:
@@ -141,10 +141,10 @@ def cached(widget: str, scope: str, rng: DateRange, max_age: float,
     return Widget(data, freshness.Stamp(at, False, max_age), digest)
 
 
-def last_good(widget: str, scope: str, rng: DateRange) -> dict | None:
+def last_good(widget: str, scope: str, rng: DateRange) -> dict[str, Any] | None:
     """The last value that rendered, with its time, for the stale marker; None if there is none."""
     try:
-        raw = jobs.connection().get(_cache_key(widget, scope, rng))
+        raw = cast(bytes | None, jobs.connection().get(_cache_key(widget, scope, rng)))
     except (RedisError, OSError):
         return None
     return json.loads(raw) if raw else None
@@ -221,7 +221,7 @@ def _card_numbers(session: Session, rng: DateRange) -> Any:
     )).one()
 
 
-def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
+def cards(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     n = _card_numbers(session, rng)
     return {
         "total_users": n.users, "new_users": n.new_users, "new_users_prev": n.new_users_prev,
@@ -232,7 +232,7 @@ def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
     }
 
 
-def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict:
+def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     daily = _daily(session, rng)
     days = rng.day_list()
     return {"labels": [d.isoformat() for d in days],
@@ -240,13 +240,13 @@ def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict:
             "solved": [daily.get(d, (0, 0, 0))[1] for d in days]}
 
 
-def backlog(session: Session, rng: DateRange, _: Any = None) -> dict:
+def backlog(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     rows = dict(session.execute(select(TicketOpenCount.priority, func.sum(TicketOpenCount.open_count))
-                                .group_by(TicketOpenCount.priority)).all())
+                                .group_by(TicketOpenCount.priority)).tuples().all())
     return {"labels": list(PRIORITIES), "counts": [int(rows.get(p, 0)) for p in PRIORITIES]}
 
 
-def sla(session: Session, rng: DateRange, _: Any = None) -> dict:
+def sla(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     daily = _daily(session, rng)
     days = rng.day_list()
     resolved = sum(r for _o, r, _s in daily.values())
@@ -256,7 +256,7 @@ def sla(session: Session, rng: DateRange, _: Any = None) -> dict:
             "labels": [d.isoformat() for d in days], "per_day": per_day}
 
 
-def revenue(session: Session, rng: DateRange, _: Any = None) -> dict:
+def revenue(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     """Per day up to 31 days, else per ISO week (labelled by its Monday)."""
     rows = session.execute(select(RevenueDaily.day, RevenueDaily.amount)
                            .where(RevenueDaily.day.between(rng.start, rng.end))).all()
@@ -270,7 +270,7 @@ def revenue(session: Session, rng: DateRange, _: Any = None) -> dict:
             "amounts": [round(v, 2) for v in buckets.values()], "total": revenue_total(session, rng)}
 
 
-def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -> dict:
+def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -> dict[str, Any]:
     """Open tickets per assignee, busiest first."""
     total = func.sum(TicketOpenCount.open_count)
     rows = session.execute(
@@ -281,7 +281,7 @@ def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -
             "counts": [int(n) for _k, _name, n in rows]}
 
 
-def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 10) -> dict:
+def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 10) -> dict[str, Any]:
     query = (select(Ticket.id, Ticket.number, Customer.company_name, Ticket.title, Ticket.priority, Ticket.status)
              .join(Customer, Customer.id == Ticket.customer_id).order_by(Ticket.created_at.desc()).limit(limit))
     if assignee is not None:
@@ -290,7 +290,7 @@ def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 
     return {"tickets": [dict(zip(keys, [str(r[0]), *r[1:]], strict=True)) for r in session.execute(query).all()]}
 
 
-def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict:
+def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict[str, Any]:
     """An agent's own queue: open tickets, resolved in the range and how many within SLA."""
     start, end = _bounds(rng)
     due_ok = (Ticket.resolution_due_at.is_(None)) | (Ticket.resolved_at <= Ticket.resolution_due_at)
@@ -308,7 +308,7 @@ def at_risk(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     return health.at_risk(session)
 
 
-COMPUTE: dict[str, Callable[..., dict]] = {
+COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
     "cards": cards, "opened_solved": opened_solved, "backlog": backlog, "sla": sla, "revenue": revenue,
     "workload": workload, "at_risk": at_risk, "recent": recent, "my_cards": my_cards,
 }

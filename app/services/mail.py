@@ -28,11 +28,14 @@ def queue_email(to: str, subject: str, template: str, **ctx: Any) -> None:
     jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5)
 
 
-def queue_email_on_commit(session: Session, to: str, subject: str, template: str, **ctx: Any) -> None:
-    """queue_email once the caller's transaction commits: a rolled-back change sends nothing."""
+def queue_email_on_commit(session: Session, to: str, subject: str, template: str,
+                          correlation_id: str | None = None, **ctx: Any) -> None:
+    """queue_email once the caller's transaction commits: a rolled-back change sends nothing. A held
+    email names the correlation id of what caused it, not of the job that finally sends it."""
     text, html = render_email(template, **ctx)
+    meta = {"correlation_id": correlation_id} if correlation_id else None
     jobs.after_commit(
-        session, lambda: jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5)
+        session, lambda: jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5, meta=meta)
     )
 
 
@@ -51,7 +54,7 @@ def deliver(to: str, subject: str, text: str, html: str | None = None, correlati
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
-    url = current_app.config.get("SMTP_URL")
+    url = current_app.config["SMTP_URL"]
     if not url:
         log.info("email (no SMTP_URL set)", extra={"to": to, "subject": subject, "body": text})
         return

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models.base import utcnow
+from app.services.uow import affected
 
 BATCH = 5000
 
@@ -38,6 +39,7 @@ RULES = [
     Rule("idempotency_keys", "idempotency_keys", "created_at < :cutoff", "RETENTION_SESSIONS_DAYS"),
     Rule("notifications", "notifications", "read_at IS NOT NULL AND created_at < :cutoff",
          "RETENTION_NOTIFICATIONS_DAYS"),
+    Rule("notification_emails", "notification_emails", "sent_at < :cutoff", "RETENTION_NOTIFICATIONS_DAYS"),
     Rule("analytics_events", "analytics_events", "occurred_at < :cutoff", "RETENTION_ANALYTICS_DAYS"),
     Rule("export_parts", "export_parts", "created_at < :cutoff", "RETENTION_EXPORTS_DAYS"),
 ]
@@ -52,7 +54,7 @@ def purge(session: Session, rule: Rule, age: timedelta, batch: int = BATCH) -> i
     cutoff = utcnow() - age
     total = 0
     while True:
-        deleted = int(session.execute(statement, {"cutoff": cutoff, "batch": batch}).rowcount or 0)  # type: ignore[attr-defined]
+        deleted = affected(session, statement, {"cutoff": cutoff, "batch": batch})
         session.commit()
         total += deleted
         if deleted < batch:

@@ -11,12 +11,13 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from app.auth.permissions import Refused, can
+from app.services import mentions
 from app.services.errors import DomainError
 from app.web.htmx import is_htmx, toast
 
 # Each area is a package under app/web with a `bp` blueprint.
 AREAS = ("auth", "dashboard", "users", "roles", "customers", "tickets", "audit", "notifications", "system",
-         "reports", "api_docs")
+         "reports", "api_docs", "search")
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -41,7 +42,8 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"can": lambda perm, obj=None: can(current_user, perm, obj), "csrf_token": generate_csrf}
+        return {"can": lambda perm, obj=None: can(current_user, perm, obj), "csrf_token": generate_csrf,
+                "note_html": mentions.render}
 
 
 def _wants_json() -> bool:
@@ -50,7 +52,7 @@ def _wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str, code: str | None = None, details: dict | None = None,
+def error_response(status: int, message: str, code: str | None = None, details: dict[str, Any] | None = None,
                    **page: Any) -> Response:
     """The one error answer: JSON envelope for the API, a toast for htmx, else a styled page."""
     if _wants_json():
@@ -59,9 +61,9 @@ def error_response(status: int, message: str, code: str | None = None, details: 
         return make_response(jsonify(body), status)
     if is_htmx():
         return toast(make_response("", status), message, "danger")  # keep the page; say it in a toast
-    body = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
+    html = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
                            message=message, **page)
-    return make_response(body, status)
+    return make_response(html, status)
 
 
 def _register_errors(app: Flask) -> None:

@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0010_customer_health"
-down_revision = "0006_two_factor_totp"
+down_revision = "0011_notification_delivery"
 branch_labels = None
 depends_on = None
 

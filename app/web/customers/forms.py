@@ -5,13 +5,14 @@ from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.models.customer import TIERS
+from app.services.customers import COMPANY_NAME_MAX, CONTACT_EMAIL_MAX, CONTACT_NAME_MAX
 
 
 class CustomerForm(FlaskForm):
-    company_name = StringField("Company", validators=[DataRequired(), Length(max=200)])
-    contact_name = StringField("Contact name", validators=[Length(max=120)])
+    company_name = StringField("Company", validators=[DataRequired(), Length(max=COMPANY_NAME_MAX)])
+    contact_name = StringField("Contact name", validators=[Length(max=CONTACT_NAME_MAX)])
     contact_email = EmailField(
-        "Contact email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+        "Contact email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=CONTACT_EMAIL_MAX)]
     )
     subscription_tier = SelectField("Tier", choices=[(t, t.capitalize()) for t in TIERS], default="free")
     version = HiddenField()

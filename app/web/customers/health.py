@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, url_for
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import health
 from app.services.errors import Invalid
 from app.web.context import current_actor
@@ -19,11 +19,11 @@ from app.web.htmx import render
 @bp.route("/customers/health-settings", methods=["GET", "POST"])
 @require("health:manage")
 def health_settings() -> Any:
-    settings = health.get_settings(db.session, current_actor())
+    settings = health.get_settings(db_session(), current_actor())
     form = HealthSettingsForm(obj=settings)
     if form.validate_on_submit():
         try:
-            health.update_settings(db.session, current_actor(), form.values())
+            health.update_settings(db_session(), current_actor(), form.values())
         except Invalid as exc:
             form.add_errors(exc.details)
         else:

@@ -8,7 +8,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import dashboard
 from app.web import conditional
 from app.web.context import current_actor
@@ -36,11 +36,11 @@ def _load(name: str, ctx: dict[str, Any]) -> None:
     cache = current_app.config["DASHBOARD_CACHE_SECONDS"]
     max_age = min(cache, ctx["refresh"]) if ctx["refresh"] else cache
     try:
-        loaded = dashboard.widget_data(db.session, ctx["actor"], name, ctx["rng"], max_age)
+        loaded = dashboard.widget_data(db_session(), ctx["actor"], name, ctx["rng"], max_age)
         ctx["data"], ctx["stamp"] = loaded.data, loaded.stamp
         ctx["etag"] = conditional.etag(loaded.digest, "dashboard", name, ctx["full"], sorted(ctx["params"].items()))
     except (SQLAlchemyError, RedisError, OSError):
-        db.session.rollback()
+        db_session().rollback()
         current_app.logger.exception("dashboard widget failed", extra={"widget": name})
         last = dashboard.last_good(name, "all" if ctx["full"] else str(ctx["actor"].id), ctx["rng"])
         ctx["data"] = last["data"] if last else None
