@@ -28,7 +28,7 @@ from sqlalchemy import text  # noqa: E402
 
 VIEWS = ["/customers?sort=health", "/customers?sort=-health", "/customers?health=at_risk&sort=health",
          "/customers?health=watch&sort=-health", "/customers?sort=health&page=200",
-         "/customers?tier=enterprise&sort=health", "/customers?sort=company"]
+         "/customers?tier=enterprise&sort=health", "/customers?sort=company", "/customers?sort=company&page=200"]
 EMAIL = "bench-health@example.com"
 PASSWORD = "bench health list 2026"  # noqa: S105 - a bench database's throwaway user
 BAD_QUARTER = """

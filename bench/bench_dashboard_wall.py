@@ -73,7 +73,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _login(port: int) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # Argon2 on a busy box
     conn.request("GET", "/login")
     resp = conn.getresponse()
     html = resp.read().decode()
@@ -98,7 +98,7 @@ def _session_cookie(resp: http.client.HTTPResponse) -> str | None:
 
 
 def _widgets(port: int, cookie: str, interval: int) -> list[str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     conn.request("GET", f"/?range=30d&refresh={interval}", headers={"Cookie": cookie})
     resp = conn.getresponse()
     html = resp.read().decode()
@@ -113,8 +113,15 @@ def _fetch(conn: http.client.HTTPConnection, url: str, cookie: str, tags: dict[s
     if tags is not None and url in tags:
         headers["If-None-Match"] = tags[url]
     start = time.perf_counter()
-    conn.request("GET", url, headers=headers)
-    resp = conn.getresponse()
+    try:
+        conn.request("GET", url, headers=headers)
+        resp = conn.getresponse()
+    except (http.client.RemoteDisconnected, ConnectionError):
+        # gunicorn closed the idle keep-alive connection (5 s) between two refreshes: reconnect, as a
+        # browser does.
+        conn.close()
+        conn.request("GET", url, headers=headers)
+        resp = conn.getresponse()
     body = resp.read()
     latency = time.perf_counter() - start
     head = sum(len(k) + len(v) + 4 for k, v in resp.getheaders()) + len("HTTP/1.1 200 OK\r\n") + 2
@@ -124,14 +131,14 @@ def _fetch(conn: http.client.HTTPConnection, url: str, cookie: str, tags: dict[s
 
 
 def _client(port: int, cookie: str, urls: list[str], conditional: bool, offset: float, interval: float,
-            cycles: int, t0: float, tally: Tally) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            cycles: int, t0: float, tally: Tally, first: Tally) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     tags: dict[str, str] | None = {} if conditional else None
     for cycle in range(cycles + 1):  # the first page load, then `cycles` refreshes
         due = t0 + offset + cycle * interval
         time.sleep(max(0.0, due - time.time()))
         for url in urls:
-            _fetch(conn, url, cookie, tags, tally)
+            _fetch(conn, url, cookie, tags, tally if cycle else first)
 
 
 def _closed_loop(port: int, cookie: str, urls: list[str], conditional: bool, seconds: float) -> Tally:
@@ -199,22 +206,32 @@ def main() -> None:
         label = args.label or ("with If-None-Match" if args.conditional else "plain GET")
         print(f"{label}: {args.clients} dashboards × {len(urls)} widgets every {args.interval} s, "
               f"{args.cycles} refresh cycles after the first load")
-        tally, rnd = Tally(), random.Random(7)
+        tally, first, rnd = Tally(), Tally(), random.Random(7)
         t0, cpu0 = time.time() + 1, _cpu_seconds(server.pid)
         threads = [threading.Thread(target=_client, args=(args.port, cookie, urls, args.conditional,
                                                           rnd.uniform(0, args.interval), args.interval,
-                                                          args.cycles, t0, tally))
+                                                          args.cycles, t0, tally, first))
                    for _ in range(args.clients)]
         for t in threads:
             t.start()
+        # Every first page load is done one interval in (their latencies are far below it): from here on
+        # only refreshes are sent.
+        time.sleep(max(0.0, t0 + args.interval - time.time()))
+        cpu_refresh, t_refresh = _cpu_seconds(server.pid), time.time()
         for t in threads:
             t.join()
         wall, cpu = time.time() - t0, _cpu_seconds(server.pid) - cpu0
+        steady, steady_cpu = time.time() - t_refresh, _cpu_seconds(server.pid) - cpu_refresh
         header = ("| run | requests | req/s | statuses | KiB total | bytes/req | body KiB | KiB/s | "
                   "latency p50 / p95 ms | server CPU s | of one core | CPU ms/req |\n"
                   "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         print(header)
-        print(_report(f"{label}, wall of {args.clients}", tally, wall, cpu))
+        both = Tally(first.statuses.copy(), first.body_bytes + tally.body_bytes,
+                     first.header_bytes + tally.header_bytes, first.latencies + tally.latencies)
+        for k, v in tally.statuses.items():
+            both.statuses[k] = both.statuses.get(k, 0) + v
+        print(_report(f"{label}, wall of {args.clients}, all", both, wall, cpu))
+        print(_report(f"{label}, wall of {args.clients}, refreshes only", tally, steady, steady_cpu))
         cpu0, start = _cpu_seconds(server.pid), time.time()
         loop = _closed_loop(args.port, cookie, urls, args.conditional, 15)
         wall, cpu = time.time() - start, _cpu_seconds(server.pid) - cpu0
