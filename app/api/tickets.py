@@ -22,6 +22,7 @@ Status = Literal[STATUSES]  # type: ignore[valid-type]  # the model's values, on
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Description = Annotated[str, StringConstraints(max_length=tickets.BODY_MAX)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
 
 
@@ -81,7 +82,7 @@ class TicketListQuery(PageQuery):
 class TicketCreate(Input):
     customer_id: uuid.UUID
     title: Title
-    description: Annotated[str, StringConstraints(max_length=50_000)] = ""
+    description: Description = ""
     priority: Priority = "medium"
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     assignee_id: uuid.UUID | None = None
@@ -93,6 +94,8 @@ class TicketPatch(Input):
     priority: Priority | None = None
     assignee_id: uuid.UUID | None = None
     tags: list[Tag] | None = Field(None, max_length=20)
+    title: Title | None = None
+    description: Description | None = None
 
 
 class AssignIn(Input):
@@ -165,7 +168,7 @@ def _update(ticket_id: uuid.UUID, version: int | None, changes: dict[str, Any]) 
 
 @operation(bp, "PATCH", "/support/tickets/<uuid:ticket_id>", permission="tickets:update", tag="tickets",
            body=TicketPatch, response=TicketOut, etag=True, errors=(404, 409, 412, 413, 415, 422),
-           summary="Change status, priority, assignee or tags (optimistic locking)")
+           summary="Change status, priority, assignee, tags, title or description (optimistic locking)")
 def update_ticket(ticket_id: uuid.UUID, body: TicketPatch) -> Any:
     changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
     return _ticket(_update(ticket_id, body.version, changes))

@@ -60,6 +60,7 @@ CATALOGUE: dict[str, EventType] = {
         # Tickets (bulk changes emit the same per-ticket events, marked "bulk")
         _e("ticket.created", f"{_TICKET} customer_id", "analytics.track"),
         _e("ticket.assigned", f"{_TICKET} assignee_id bulk", "tickets.notify_assignee"),
+        _e("ticket.edited", f"{_TICKET} fields", published=True),
         _e("ticket.status_changed", f"{_TICKET} from to bulk", published=True),
         _e("ticket.solved", f"{_TICKET} bulk", "analytics.track"),
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee"),
