@@ -16,7 +16,7 @@ from app.api.schemas import UUID_PATTERN, Input, Output, PageQuery, QueryDate, Q
 from app.api.security import api_actor
 from app.extensions import db
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import tickets, tickets_bulk, tickets_query
+from app.services import tickets, tickets_bulk, tickets_bulk_undo, tickets_query
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]  # the model's values, one source
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
@@ -106,12 +106,36 @@ class AssignIn(Input):
 class BulkStatusIn(Input):
     ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
     status: Status
+    versions: dict[str, int] | None = Field(
+        None, description="Ticket id → the version you saw; a ticket changed since is refused, not overwritten.")
+
+
+class BulkItem(Output):
+    id: str
+    number: int | None
+    outcome: Literal["changed", "unchanged", "refused"]
+    reason: str | None
+
+
+class UndoItem(Output):
+    id: str
+    number: int | None
+    outcome: Literal["restored", "skipped"]
+    reason: str | None
 
 
 class BulkOut(Output):
+    run_id: uuid.UUID
+    state: str
     selected: int
+    processed: int
     changed: int
+    unchanged: int
+    refused: int
     summary: str
+    items: list[BulkItem]
+    undo_until: datetime | None
+    undone: list[UndoItem] | None
 
 
 class CommentOut(Output):
@@ -185,10 +209,37 @@ def assign_ticket(ticket_id: uuid.UUID, body: AssignIn) -> Any:
 
 
 @operation(bp, "POST", "/support/tickets/bulk-status", permission="tickets:bulk", tag="tickets", body=BulkStatusIn,
-           response=BulkOut, errors=(409, 413, 415, 422), summary="Set the status of many tickets")
+           response=BulkOut, errors=(409, 413, 415, 422),
+           summary="Set the status of many tickets: a result per ticket; more than 100 run as a job")
 def bulk_status(body: BulkStatusIn) -> Any:
-    result = tickets_bulk.bulk_update(db.session, api_actor(), "status", body.status, ids=[str(i) for i in body.ids])
-    return respond(BulkOut(selected=result.selected, changed=result.changed, summary=result.summary))
+    actor = api_actor()
+    result = tickets_bulk.bulk_update(db.session, actor, "status", body.status, ids=[str(i) for i in body.ids],
+                                      versions=body.versions, background=True)
+    return _bulk(tickets_bulk_undo.get_run_for(db.session, actor, result.run_id))
+
+
+def _bulk(run: Any) -> Any:
+    result = tickets_bulk.result_of(run)
+    until = run.finished_at + tickets_bulk_undo.UNDO_WINDOW if run.finished_at and not run.undone_at else None
+    return respond(BulkOut(run_id=run.id, state=run.state, selected=run.total, processed=run.processed,
+                           changed=result.changed, unchanged=result.count("unchanged"),
+                           refused=result.count("refused"), summary=result.summary,
+                           items=[BulkItem.model_validate(i) for i in run.results], undo_until=until,
+                           undone=[UndoItem.model_validate(i) for i in run.undo_results] if run.undone_at else None))
+
+
+@operation(bp, "GET", "/support/tickets/bulk/<uuid:run_id>", permission="tickets:bulk", tag="tickets",
+           response=BulkOut, errors=(404,), summary="A bulk change: a result per ticket, progress, undo")
+def get_bulk(run_id: uuid.UUID) -> Any:
+    return _bulk(tickets_bulk_undo.get_run_for(db.session, api_actor(), run_id))
+
+
+@operation(bp, "POST", "/support/tickets/bulk/<uuid:run_id>/undo", permission="tickets:bulk", tag="tickets",
+           response=BulkOut, errors=(404, 409, 422), summary="Undo a bulk change (within 10 minutes)")
+def undo_bulk(run_id: uuid.UUID) -> Any:
+    actor = api_actor()
+    tickets_bulk_undo.undo_bulk(db.session, actor, run_id)
+    return _bulk(tickets_bulk_undo.get_run_for(db.session, actor, run_id))
 
 
 @operation(bp, "GET", "/support/tickets/<uuid:ticket_id>/comments", permission="tickets:read", tag="tickets",

@@ -8,6 +8,7 @@ from app.models.outbox import EventDelivery, OutboxEvent
 from app.models.role import Role
 from app.models.rollup import RevenueDaily, TicketDailyStats, TicketOpenCount
 from app.models.ticket import SlaPolicy, Ticket, TicketComment
+from app.models.ticket_bulk import TicketBulkRun
 from app.models.two_factor import RecoveryCode, RememberedDevice, TwoFactor
 from app.models.user import User, UserSession
 
@@ -28,6 +29,7 @@ __all__ = [
     "Role",
     "SlaPolicy",
     "Ticket",
+    "TicketBulkRun",
     "TicketComment",
     "TicketDailyStats",
     "TicketOpenCount",
