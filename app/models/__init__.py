@@ -4,6 +4,7 @@ from app.models.activity import AnalyticsEvent, IdempotencyKey, Notification, Re
 from app.models.audit import AuditRecord
 from app.models.base import Base
 from app.models.customer import Customer, Invoice
+from app.models.macro import Macro
 from app.models.outbox import EventDelivery, OutboxEvent
 from app.models.role import Role
 from app.models.rollup import RevenueDaily, TicketDailyStats, TicketOpenCount
@@ -20,6 +21,7 @@ __all__ = [
     "EventDelivery",
     "IdempotencyKey",
     "Invoice",
+    "Macro",
     "Notification",
     "RecoveryCode",
     "RememberedDevice",
