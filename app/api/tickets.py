@@ -59,6 +59,7 @@ class TicketOut(Output):
     first_response_at: datetime | None
     resolved_at: datetime | None
     sla_breached_at: datetime | None
+    merged_into_id: uuid.UUID | None = Field(None, description="Set when this ticket was merged into that one.")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -8,8 +8,10 @@ from app.models.macro import Macro
 from app.models.outbox import EventDelivery, OutboxEvent
 from app.models.role import Role
 from app.models.rollup import RevenueDaily, TicketDailyStats, TicketOpenCount
+from app.models.saved_view import SavedView
 from app.models.ticket import SlaPolicy, Ticket, TicketComment
 from app.models.ticket_bulk import TicketBulkRun
+from app.models.ticket_link import TicketLink
 from app.models.two_factor import RecoveryCode, RememberedDevice, TwoFactor
 from app.models.user import User, UserSession
 
@@ -29,10 +31,12 @@ __all__ = [
     "RefreshToken",
     "RevenueDaily",
     "Role",
+    "SavedView",
     "SlaPolicy",
     "Ticket",
     "TicketBulkRun",
     "TicketComment",
+    "TicketLink",
     "TicketDailyStats",
     "TicketOpenCount",
     "TwoFactor",

@@ -61,6 +61,7 @@ CATALOGUE: dict[str, EventType] = {
         _e("ticket.created", f"{_TICKET} customer_id", "analytics.track"),
         _e("ticket.assigned", f"{_TICKET} assignee_id bulk", "tickets.notify_assignee"),
         _e("ticket.edited", f"{_TICKET} fields", published=True),
+        _e("ticket.merged", f"{_TICKET} into_id into_number", published=True),
         _e("ticket.status_changed", f"{_TICKET} from to bulk", published=True),
         _e("ticket.solved", f"{_TICKET} bulk", "analytics.track"),
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee"),

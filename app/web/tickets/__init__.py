@@ -8,5 +8,6 @@ from app.web.tickets import (  # noqa: E402,F401
     views_detail,
     views_edit,
     views_export,
+    views_links,
     views_macros,
 )

@@ -11,7 +11,7 @@ from app.auth.permissions import require
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import presence, sla, tickets, tickets_query
+from app.services import presence, sla, tickets, tickets_merge, tickets_query
 from app.services.errors import Conflict, Invalid
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, is_partial, redirect_htmx, render, render_regions, toast
@@ -62,6 +62,10 @@ def new() -> Any:
 @bp.get("/tickets/<ticket_id>")
 @require("tickets:read")
 def show(ticket_id: str) -> Any:
+    target = tickets_merge.merged_into(db.session, current_actor(), ticket_id)
+    if target is not None:  # a merged ticket lives on in the one it was merged into
+        flash(f"This ticket was merged into #{target.number}.", "info")
+        return redirect(url_for("tickets.show", ticket_id=target.id))
     return render(TEMPLATE, block="presence", **detail_context(ticket_id))
 
 
