@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from pydantic import Field, StringConstraints
 
@@ -16,7 +17,8 @@ from app.api.schemas import UUID_PATTERN, Input, Output, PageQuery, QueryDate, Q
 from app.api.security import api_actor
 from app.extensions import db
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import tickets, tickets_bulk, tickets_bulk_undo, tickets_query
+from app.services import saved_views, tickets, tickets_bulk, tickets_bulk_undo, tickets_query
+from app.services.ids import parse_uuid
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]  # the model's values, one source
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
@@ -65,9 +67,13 @@ class TicketOut(Output):
     updated_at: datetime
 
 
+ViewParam = Annotated[str, StringConstraints(pattern=f"^(all|mine|unassigned|urgent|breaching|{UUID_PATTERN})$")]
+
+
 class TicketListQuery(PageQuery):
     q: Annotated[str, StringConstraints(max_length=200)] = ""
-    view: Literal["all", "mine", "unassigned", "urgent", "breaching"] | None = None
+    view: ViewParam | None = Field(None, description="A fixed view, or the id of a saved view (its filters, "
+                                                     "search and sort; parameters given here win).")
     status: Status | None = None
     priority: Priority | None = None
     assignee: Annotated[str, StringConstraints(pattern=f"^(me|none|{UUID_PATTERN})$")] | None = Field(
@@ -161,9 +167,18 @@ def _ticket(ticket: Any, status: int = 200) -> Any:
 FILTERS = {"view", "status", "priority", "assignee", "customer", "tag", "created_from", "created_to"}
 
 
+def _with_saved_view(query: TicketListQuery) -> TicketListQuery:
+    if not query.view or parse_uuid(query.view) is None:
+        return query
+    saved = saved_views.get_view_for(db.session, api_actor(), query.view)
+    given = {k: str(v) for k, v in query.model_dump(exclude_unset=True, exclude={"view"}).items()}
+    return TicketListQuery.model_validate({"view": "all", **dict(parse_qsl(saved.query)), **given})
+
+
 @operation(bp, "GET", "/support/tickets", permission="tickets:read", tag="tickets", query=TicketListQuery,
            response=TicketRow, many=True, summary="List tickets with the filters of the Tickets screen")
 def list_tickets(query: TicketListQuery) -> Any:
+    query = _with_saved_view(query)
     key = tickets_query.sort_key(query.sort.lstrip("-"))
     lq = list_query(query, "tickets", query.sort, key, query.model_dump(include=FILTERS, exclude_none=True), query.q)
     page = tickets_query.list_tickets(db.session, api_actor(), lq)

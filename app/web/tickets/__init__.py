@@ -10,4 +10,5 @@ from app.web.tickets import (  # noqa: E402,F401
     views_export,
     views_links,
     views_macros,
+    views_saved,
 )
