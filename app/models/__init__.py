@@ -3,6 +3,7 @@
 from app.models.activity import AnalyticsEvent, IdempotencyKey, Notification, RefreshToken
 from app.models.audit import AuditRecord
 from app.models.base import Base
+from app.models.csat import CsatSurvey
 from app.models.customer import Customer, Invoice
 from app.models.macro import Macro
 from app.models.outbox import EventDelivery, OutboxEvent
@@ -19,6 +20,7 @@ __all__ = [
     "AnalyticsEvent",
     "AuditRecord",
     "Base",
+    "CsatSurvey",
     "Customer",
     "EventDelivery",
     "IdempotencyKey",

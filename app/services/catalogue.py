@@ -63,7 +63,7 @@ CATALOGUE: dict[str, EventType] = {
         _e("ticket.edited", f"{_TICKET} fields", published=True),
         _e("ticket.merged", f"{_TICKET} into_id into_number", published=True),
         _e("ticket.status_changed", f"{_TICKET} from to bulk", published=True),
-        _e("ticket.solved", f"{_TICKET} bulk", "analytics.track"),
+        _e("ticket.solved", f"{_TICKET} bulk", "tickets.send_csat_survey", "analytics.track"),
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee"),
         _e("ticket.reply_added", f"number comment_id internal {_ACTOR}", "tickets.email_customer"),
         _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach"),

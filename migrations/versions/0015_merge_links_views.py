@@ -1,5 +1,5 @@
 """tickets: merged_into_id and related links; saved ticket views, personal or shared with a role
-(views:share for managers)
+(views:share for managers); satisfaction surveys sent on solve
 
 Revision ID: 0015_merge_links_views
 Revises: 0014_macros
@@ -50,12 +50,34 @@ def upgrade():
     )
     op.create_index("ix_saved_views_owner_position", "saved_views", ["owner_id", "position"])
     op.create_index("ix_saved_views_role_position", "saved_views", ["role_name", "position"])
+    op.create_table(
+        "csat_surveys",
+        sa.Column("id", UUID(as_uuid=True), nullable=False),
+        sa.Column("ticket_id", UUID(as_uuid=True), sa.ForeignKey(
+            "support_tickets.id", ondelete="CASCADE", name="fk_csat_surveys_ticket_id_support_tickets"),
+            nullable=False),
+        sa.Column("customer_id", UUID(as_uuid=True), sa.ForeignKey(
+            "customers.id", ondelete="CASCADE", name="fk_csat_surveys_customer_id_customers"), nullable=False),
+        sa.Column("agent_id", UUID(as_uuid=True), sa.ForeignKey(
+            "users.id", ondelete="SET NULL", name="fk_csat_surveys_agent_id_users")),
+        sa.Column("tier", sa.String(20), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rated_at", sa.DateTime(timezone=True)),
+        sa.Column("score", sa.Integer()),
+        sa.Column("comment", sa.Text()),
+        sa.PrimaryKeyConstraint("id", name="pk_csat_surveys"),
+        sa.UniqueConstraint("ticket_id", name="uq_csat_surveys_ticket_id"),
+        sa.CheckConstraint("score BETWEEN 1 AND 5", name="ck_csat_surveys_score"),
+    )
+    op.create_index("ix_csat_surveys_rated_at", "csat_surveys", ["rated_at"])
+    op.create_index("ix_csat_surveys_customer", "csat_surveys", ["customer_id", "rated_at"])
     op.execute(sa.text("UPDATE roles SET permissions = permissions || CAST(:g AS jsonb) "
                        "WHERE name = 'manager' AND builtin AND NOT permissions @> CAST(:g AS jsonb)")
                .bindparams(g=json.dumps(["views:share"])))
 
 
 def downgrade():
+    op.drop_table("csat_surveys")
     op.drop_table("saved_views")
     op.drop_table("ticket_links")
     op.drop_index("ix_support_tickets_merged_into", "support_tickets")

@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 from app.auth.permissions import require
 from app.extensions import db
 from app.models.customer import CUSTOMER_STATUSES, TIERS
-from app.services import customers
+from app.services import csat, customers
 from app.services.errors import Conflict, Invalid
 from app.web import listing
 from app.web.context import current_actor
@@ -67,6 +67,7 @@ def _profile(customer_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
         "activity": customers.recent_activity(session, customer, [i.id for i in invoices]),
         "meta_rows": list((customer.metadata_ or {}).items()),
         "meta_errors": {},
+        "satisfaction": csat.customer_score(session, customer.id),
         **extra,
     }
 

@@ -11,7 +11,7 @@ from app.auth.permissions import require
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import presence, sla, tickets, tickets_merge, tickets_query
+from app.services import csat, presence, sla, tickets, tickets_merge, tickets_query
 from app.services.errors import Conflict, Invalid
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, is_partial, redirect_htmx, render, render_regions, toast
@@ -33,7 +33,7 @@ def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
     return {"d": detail, "t": detail.ticket, "statuses": STATUSES, "priorities": PRIORITIES, "now": utcnow(),
             "sla_text": sla.describe, "viewers": presence.viewers(_redis(), detail.ticket.id, current_user.id),
             "form": extra.pop("form", None) or CommentForm(formdata=None), "names": names,
-            "conflict": None, "error": None, **extra}
+            "conflict": None, "error": None, "rating": csat.rating_of(db.session, detail.ticket.id), **extra}
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
