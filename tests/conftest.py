@@ -129,8 +129,8 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
 # Tables a committed test may fill; roles, SLA policies and the append-only audit log stay.
 TRUNCATE = (
     "export_parts, event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
-    "csat_surveys, saved_views, ticket_links, macros, ticket_bulk_runs, ticket_comments, support_tickets, invoices, customers, "
-    "user_sessions, two_factor_devices, two_factor_recovery_codes, user_two_factor, users"
+    "csat_surveys, saved_views, ticket_links, macros, ticket_bulk_runs, ticket_comments, support_tickets, invoices, "
+    "customers, user_sessions, two_factor_devices, two_factor_recovery_codes, user_two_factor, users"
 )
 # Tables a committed test leaves alone: seeded reference data, the append-only audit log, and the
 # dashboard rollups (kept by triggers; tests compare them before and after).

@@ -67,6 +67,7 @@ CATALOGUE: dict[str, EventType] = {
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee"),
         _e("ticket.reply_added", f"number comment_id internal {_ACTOR}", "tickets.email_customer"),
         _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach"),
+        _e("ticket.first_response_breached", "number assignee_id", "tickets.notify_breach"),
     )
 }
 

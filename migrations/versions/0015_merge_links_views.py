@@ -1,5 +1,6 @@
 """tickets: merged_into_id and related links; saved ticket views, personal or shared with a role
-(views:share for managers); satisfaction surveys sent on solve
+(views:share for managers); satisfaction surveys sent on solve;
+first-response breaches
 
 Revision ID: 0015_merge_links_views
 Revises: 0014_macros
@@ -50,6 +51,7 @@ def upgrade():
     )
     op.create_index("ix_saved_views_owner_position", "saved_views", ["owner_id", "position"])
     op.create_index("ix_saved_views_role_position", "saved_views", ["role_name", "position"])
+    op.add_column("support_tickets", sa.Column("first_response_breached_at", sa.DateTime(timezone=True)))
     op.create_table(
         "csat_surveys",
         sa.Column("id", UUID(as_uuid=True), nullable=False),
@@ -82,3 +84,4 @@ def downgrade():
     op.drop_table("ticket_links")
     op.drop_index("ix_support_tickets_merged_into", "support_tickets")
     op.drop_column("support_tickets", "merged_into_id")
+    op.drop_column("support_tickets", "first_response_breached_at")

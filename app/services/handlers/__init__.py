@@ -16,6 +16,7 @@ _OWN: dict[str, tuple[events.Handler, ...]] = {
     "ticket.bulk_updated": (tickets.notify_bulk_assignee,),
     "ticket.reply_added": (tickets.email_customer,),
     "ticket.sla_breached": (tickets.notify_breach,),
+    "ticket.first_response_breached": (tickets.notify_breach,),
     "ticket.solved": (tickets.send_csat_survey,),
 }
 # Every type, with its handlers in the order they run: the area's own, then analytics.

@@ -67,8 +67,9 @@ def notify_breach(session: Session, evt: OutboxEvent) -> None:
         return
     number = evt.data.get("number")
     url = notifications.public_url(_link(evt.aggregate_id))
+    target = "first-response" if evt.type == "ticket.first_response_breached" else "resolution"
     email = Email(f"[#{number}] SLA breached", "ticket_sla_breached", {"user": user, "number": number, "url": url})
-    _notify(session, evt, user, "ticket.sla_breached", f"Ticket #{number} breached its resolution target.", email)
+    _notify(session, evt, user, "ticket.sla_breached", f"Ticket #{number} breached its {target} target.", email)
 
 
 def send_csat_survey(session: Session, evt: OutboxEvent) -> None:

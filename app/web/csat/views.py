@@ -16,7 +16,7 @@ from app.web.htmx import render
 
 
 def _limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]  # the same budget as the other public links
+    return str(current_app.config["LOGIN_RATE_LIMIT"])  # the same budget as the other public links
 
 
 @bp.route("/csat/<token>", methods=["GET", "POST"])
