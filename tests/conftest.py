@@ -110,10 +110,10 @@ def client(app: Flask) -> FlaskClient:
 
 def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
     """Sign `user` in without the password round trip (the login view has its own tests)."""
-    from app.extensions import db
+    from app.extensions import db_session
     from app.services import auth
 
-    token = auth.start_session(db.session, user, "127.0.0.1", "pytest")
+    token = auth.start_session(db_session(), user, "127.0.0.1", "pytest")
     with client.session_transaction() as sess:
         sess["_user_id"] = token
         sess["_fresh"] = True
@@ -129,10 +129,9 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
 # Tables a committed test may fill; roles, SLA policies and the append-only audit log stay.
 TRUNCATE = (
     "export_parts, event_deliveries, outbox, notifications, notification_emails, analytics_events, refresh_tokens, "
-    "idempotency_keys, "
+    "idempotency_keys, csat_surveys, saved_views, ticket_links, macros, ticket_bulk_runs, "
     "ticket_comments, support_tickets, invoices, customer_health_history, customer_health, customers, "
-    "user_sessions, two_factor_devices, "
-    "two_factor_recovery_codes, user_two_factor, users"
+    "user_sessions, two_factor_devices, two_factor_recovery_codes, user_two_factor, users"
 )
 # Tables a committed test leaves alone: seeded reference data, the append-only audit log, and the
 # dashboard rollups (kept by triggers; tests compare them before and after).

@@ -96,3 +96,14 @@ def make_invoice(session: Session, customer: Customer, **overrides: Any) -> Invo
     session.add(invoice)
     session.flush()
     return invoice
+
+
+def make_outsider_role(session: Session) -> None:
+    """The role "nobody" (no permissions), for the outsider of the permission cast."""
+    from sqlalchemy import select
+
+    from app.models import Role
+
+    if session.scalar(select(Role).where(Role.name == "nobody")) is None:
+        session.add(Role(name="nobody", description="no permissions", permissions=[]))
+        session.flush()

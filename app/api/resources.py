@@ -1,3 +1,3 @@
 """The resource operations; each module registers its routes on the API blueprint when imported."""
 
-from app.api import customers, tickets, users  # noqa: F401
+from app.api import csat, customers, macros, ticket_links, tickets, users, views  # noqa: F401

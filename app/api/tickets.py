@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from pydantic import Field, StringConstraints
 
@@ -16,7 +17,8 @@ from app.api.schemas import UUID_PATTERN, Input, Output, PageQuery, QueryDate, Q
 from app.api.security import api_actor
 from app.extensions import db_session
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import tickets, tickets_bulk, tickets_query
+from app.services import saved_views, tickets, tickets_bulk, tickets_bulk_undo, tickets_query
+from app.services.ids import parse_uuid
 from app.services.listing import SEARCH_MAX
 
 # Literals of the model's tuples, one source: pydantic reads them at run time, mypy only accepts literals.
@@ -24,6 +26,7 @@ Status = Literal[STATUSES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 # The service's limits.
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=tickets.TAG_MAX)]
+Description = Annotated[str, StringConstraints(max_length=tickets.BODY_MAX)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=tickets.TITLE_MAX)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=tickets.BODY_MAX)]
 
@@ -61,14 +64,19 @@ class TicketOut(Output):
     first_response_at: datetime | None
     resolved_at: datetime | None
     sla_breached_at: datetime | None
+    merged_into_id: uuid.UUID | None = Field(None, description="Set when this ticket was merged into that one.")
     version: int
     created_at: datetime
     updated_at: datetime
 
 
+ViewParam = Annotated[str, StringConstraints(pattern=f"^(all|mine|unassigned|urgent|breaching|{UUID_PATTERN})$")]
+
+
 class TicketListQuery(PageQuery):
     q: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] = ""
-    view: Literal["all", "mine", "unassigned", "urgent", "breaching"] | None = None
+    view: ViewParam | None = Field(None, description="A fixed view, or the id of a saved view (its filters, "
+                                                     "search and sort; parameters given here win).")
     status: Status | None = None
     priority: Priority | None = None
     assignee: Annotated[str, StringConstraints(pattern=f"^(me|none|{UUID_PATTERN})$")] | None = Field(
@@ -84,7 +92,7 @@ class TicketListQuery(PageQuery):
 class TicketCreate(Input):
     customer_id: uuid.UUID
     title: Title
-    description: Annotated[str, StringConstraints(max_length=tickets.BODY_MAX)] = ""
+    description: Description = ""
     priority: Priority = "medium"
     tags: list[Tag] = Field(default_factory=list, max_length=tickets.MAX_TAGS)
     assignee_id: uuid.UUID | None = None
@@ -96,6 +104,8 @@ class TicketPatch(Input):
     priority: Priority | None = None
     assignee_id: uuid.UUID | None = None
     tags: list[Tag] | None = Field(None, max_length=tickets.MAX_TAGS)
+    title: Title | None = None
+    description: Description | None = None
 
 
 class AssignIn(Input):
@@ -106,12 +116,36 @@ class AssignIn(Input):
 class BulkStatusIn(Input):
     ids: list[uuid.UUID] = Field(min_length=1, max_length=tickets_bulk.BULK_CAP)
     status: Status
+    versions: dict[str, int] | None = Field(
+        None, description="Ticket id → the version you saw; a ticket changed since is refused, not overwritten.")
+
+
+class BulkItem(Output):
+    id: str
+    number: int | None
+    outcome: Literal["changed", "unchanged", "refused"]
+    reason: str | None
+
+
+class UndoItem(Output):
+    id: str
+    number: int | None
+    outcome: Literal["restored", "skipped"]
+    reason: str | None
 
 
 class BulkOut(Output):
+    run_id: uuid.UUID
+    state: str
     selected: int
+    processed: int
     changed: int
+    unchanged: int
+    refused: int
     summary: str
+    items: list[BulkItem]
+    undo_until: datetime | None
+    undone: list[UndoItem] | None
 
 
 class CommentOut(Output):
@@ -136,9 +170,18 @@ def _ticket(ticket: Any, status: int = 200) -> Any:
 FILTERS = {"view", "status", "priority", "assignee", "customer", "tag", "created_from", "created_to"}
 
 
+def _with_saved_view(query: TicketListQuery) -> TicketListQuery:
+    if not query.view or parse_uuid(query.view) is None:
+        return query
+    saved = saved_views.get_view_for(db_session(), api_actor(), query.view)
+    given = {k: str(v) for k, v in query.model_dump(exclude_unset=True, exclude={"view"}).items()}
+    return TicketListQuery.model_validate({"view": "all", **dict(parse_qsl(saved.query)), **given})
+
+
 @operation(bp, "GET", "/support/tickets", permission="tickets:read", tag="tickets", query=TicketListQuery,
            response=TicketRow, many=True, summary="List tickets with the filters of the Tickets screen")
 def list_tickets(query: TicketListQuery) -> Any:
+    query = _with_saved_view(query)
     key = tickets_query.sort_key(query.sort.lstrip("-"))
     lq = list_query(query, "tickets", query.sort, key, query.model_dump(include=FILTERS, exclude_none=True), query.q)
     page = tickets_query.list_tickets(db_session(), api_actor(), lq)
@@ -168,7 +211,7 @@ def _update(ticket_id: uuid.UUID, version: int | None, changes: dict[str, Any]) 
 
 @operation(bp, "PATCH", "/support/tickets/<uuid:ticket_id>", permission="tickets:update", tag="tickets",
            body=TicketPatch, response=TicketOut, etag=True, errors=(404, 409, 412, 413, 415, 422),
-           summary="Change status, priority, assignee or tags (optimistic locking)")
+           summary="Change status, priority, assignee, tags, title or description (optimistic locking)")
 def update_ticket(ticket_id: uuid.UUID, body: TicketPatch) -> Any:
     changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
     return _ticket(_update(ticket_id, body.version, changes))
@@ -185,10 +228,37 @@ def assign_ticket(ticket_id: uuid.UUID, body: AssignIn) -> Any:
 
 
 @operation(bp, "POST", "/support/tickets/bulk-status", permission="tickets:bulk", tag="tickets", body=BulkStatusIn,
-           response=BulkOut, errors=(409, 413, 415, 422), summary="Set the status of many tickets")
+           response=BulkOut, errors=(409, 413, 415, 422),
+           summary="Set the status of many tickets: a result per ticket; more than 100 run as a job")
 def bulk_status(body: BulkStatusIn) -> Any:
-    result = tickets_bulk.bulk_update(db_session(), api_actor(), "status", body.status, ids=[str(i) for i in body.ids])
-    return respond(BulkOut(selected=result.selected, changed=result.changed, summary=result.summary))
+    actor = api_actor()
+    result = tickets_bulk.bulk_update(db_session(), actor, "status", body.status, ids=[str(i) for i in body.ids],
+                                      versions=body.versions, background=True)
+    return _bulk(tickets_bulk_undo.get_run_for(db_session(), actor, result.run_id))
+
+
+def _bulk(run: Any) -> Any:
+    result = tickets_bulk.result_of(run)
+    until = run.finished_at + tickets_bulk_undo.UNDO_WINDOW if run.finished_at and not run.undone_at else None
+    return respond(BulkOut(run_id=run.id, state=run.state, selected=run.total, processed=run.processed,
+                           changed=result.changed, unchanged=result.count("unchanged"),
+                           refused=result.count("refused"), summary=result.summary,
+                           items=[BulkItem.model_validate(i) for i in run.results], undo_until=until,
+                           undone=[UndoItem.model_validate(i) for i in run.undo_results] if run.undone_at else None))
+
+
+@operation(bp, "GET", "/support/tickets/bulk/<uuid:run_id>", permission="tickets:bulk", tag="tickets",
+           response=BulkOut, errors=(404,), summary="A bulk change: a result per ticket, progress, undo")
+def get_bulk(run_id: uuid.UUID) -> Any:
+    return _bulk(tickets_bulk_undo.get_run_for(db_session(), api_actor(), run_id))
+
+
+@operation(bp, "POST", "/support/tickets/bulk/<uuid:run_id>/undo", permission="tickets:bulk", tag="tickets",
+           response=BulkOut, errors=(404, 409, 422), summary="Undo a bulk change (within 10 minutes)")
+def undo_bulk(run_id: uuid.UUID) -> Any:
+    actor = api_actor()
+    tickets_bulk_undo.undo_bulk(db_session(), actor, run_id)
+    return _bulk(tickets_bulk_undo.get_run_for(db_session(), actor, run_id))
 
 
 @operation(bp, "GET", "/support/tickets/<uuid:ticket_id>/comments", permission="tickets:read", tag="tickets",

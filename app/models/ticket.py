@@ -69,7 +69,11 @@ class Ticket(UUIDPk, Timestamps, Base):
     sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Times the ticket went from solved/closed back to an open status (a trigger counts them, migration 0010).
     reopened_count: Mapped[int] = mapped_column(Integer, server_default="0", server_onupdate=FetchedValue())
+    # Set once when the first public reply came later than first_response_due_at (or not yet, when due).
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Set when this ticket was merged into another: its conversation lives there, its page redirects there.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("support_tickets.id"))
     # english to_tsvector(title || ' ' || description), kept by a database trigger (migration 0005).
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True

@@ -13,7 +13,7 @@ import ipaddress
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +87,7 @@ def record_many(
     actor: Actor,
     action: str,
     target_type: str,
-    items: list[tuple[object, dict[str, Any]]],
+    items: Sequence[tuple[object, Mapping[str, Any]]],
 ) -> list[AuditRecord]:
     """Append one record per target, under one lock acquisition (bulk actions)."""
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})

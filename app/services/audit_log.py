@@ -32,7 +32,8 @@ EXPORT_TTL = 3600
 # Every audit target type, with the page that shows one (None: it has no page of its own).
 TARGET_URLS: dict[str, str | None] = {"user": "/users/{}", "customer": "/customers/{}", "ticket": "/tickets/{}",
                                       "role": None, "invoice": None, "job": None, "audit": None,
-                                      "event": None, "health_settings": "/customers/health-settings"}
+                                      "event": None, "health_settings": "/customers/health-settings",
+                                      "macro": "/macros/{}", "view": None, "sla": "/sla"}
 
 
 @dataclass(frozen=True)

@@ -60,16 +60,19 @@ CATALOGUE: dict[str, EventType] = {
         # Tickets (bulk changes emit the same per-ticket events, marked "bulk")
         _e("ticket.created", f"{_TICKET} customer_id", "health.recompute_for_ticket", "analytics.track"),
         _e("ticket.assigned", f"{_TICKET} assignee_id bulk", "tickets.notify_assignee"),
+        _e("ticket.edited", f"{_TICKET} fields", published=True),
+        _e("ticket.merged", f"{_TICKET} into_id into_number", published=True),
         _e("ticket.status_changed", f"{_TICKET} from to bulk", "tickets.notify_update", "health.recompute_for_ticket",
            published=True),
         _e("ticket.priority_changed", f"{_TICKET} from to bulk", "tickets.notify_update",
            "health.recompute_for_ticket", published=True),
-        _e("ticket.solved", f"{_TICKET} bulk", "analytics.track"),
+        _e("ticket.solved", f"{_TICKET} bulk", "tickets.send_csat_survey", "analytics.track"),
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee",
            "health.recompute_for_bulk"),
         _e("ticket.reply_added", f"number comment_id internal mentioned {_ACTOR}", "tickets.email_customer",
            "tickets.notify_mentions", "tickets.notify_update"),
         _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach", "health.recompute_for_ticket"),
+        _e("ticket.first_response_breached", "number assignee_id", "tickets.notify_breach"),
     )
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -49,27 +50,35 @@ def is_breaching(status: str, due: datetime | None, now: datetime | None = None)
 
 
 def mark_breaches(session: Session, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
-    """Mark open tickets past their resolution target, once each (a conditional UPDATE)."""
+    """Mark open tickets past their resolution target, and those still unanswered past their first-response
+    target, once each (conditional UPDATEs)."""
     now = now or utcnow()
+    resolution = _sweep(session, now, batch, "ticket.sla_breached", Ticket.sla_breached_at,
+                        Ticket.resolution_due_at <= now)
+    first = _sweep(session, now, batch, "ticket.first_response_breached", Ticket.first_response_breached_at,
+                   Ticket.first_response_due_at <= now, Ticket.first_response_at.is_(None))
+    return resolution + first
+
+
+def _sweep(session: Session, now: datetime, batch: int, event: str, mark: Any, *due: Any) -> int:
     actor = Actor.system("sla-sweep")
     total = 0
     while True:
         candidates = (
             select(Ticket.id)
-            .where(Ticket.status.in_(OPEN_STATUSES), Ticket.resolution_due_at <= now,
-                   Ticket.sla_breached_at.is_(None))
+            .where(Ticket.status.in_(OPEN_STATUSES), *due, mark.is_(None))
             .limit(batch)
             .scalar_subquery()
         )
         rows = session.execute(
             update(Ticket)
-            .where(Ticket.id.in_(candidates), Ticket.sla_breached_at.is_(None))
-            .values(sla_breached_at=now)
+            .where(Ticket.id.in_(candidates), mark.is_(None))
+            .values({mark.key: now})
             .returning(Ticket.id, Ticket.number, Ticket.assignee_id)
             .execution_options(synchronize_session=False)
         ).all()
         for tid, number, assignee in rows:
-            events.emit(session, actor, "ticket.sla_breached", "ticket", tid,
+            events.emit(session, actor, event, "ticket", tid,
                         {"number": number, "assignee_id": str(assignee) if assignee else None})
         session.commit()
         events.flush_ready(session)

@@ -28,7 +28,8 @@ BODY_MAX = 50_000
 TAG_MAX = 50
 TAG_RE = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{TAG_MAX - 1}}}$")
 MAX_TAGS = 20
-FIELDS = ("status", "priority", "assignee_id", "tags")
+TEXT_FIELDS = ("title", "description")
+FIELDS = ("status", "priority", "assignee_id", "tags", *TEXT_FIELDS)
 DONE_STATUSES = ("solved", "closed")
 
 
@@ -62,6 +63,13 @@ def normalise_tags(raw: Sequence[str] | str) -> list[str]:
 def _text(value: str | None) -> str:
     """Form text as PostgreSQL can store it (no NUL characters)."""
     return (value or "").replace("\x00", "")
+
+
+def _check_description(description: str) -> str:
+    description = _text(description)
+    if len(description) > BODY_MAX:
+        raise Invalid("Check the form.", {"description": [f"The description is limited to {BODY_MAX:,} characters."]})
+    return description
 
 
 def _check_title(title: str) -> str:
@@ -104,9 +112,10 @@ def create_ticket(session: Session, actor: Actor, customer_id: object, title: st
         errors["customer_id"] = ["Choose a customer you may work with: this one is outside your access."]
     if priority not in PRIORITIES:
         errors["priority"] = ["Choose a priority."]
-    description = _text(description)
-    if len(description) > BODY_MAX:
-        errors["description"] = [f"The description is limited to {BODY_MAX:,} characters."]
+    try:
+        description = _check_description(description)
+    except Invalid as exc:
+        errors.update(exc.details)
     try:
         title = _check_title(title)
     except Invalid as exc:
@@ -140,7 +149,8 @@ def _aid(actor: Actor) -> str | None:
 
 def _snapshot(ticket: Ticket) -> dict[str, Any]:
     return {"status": ticket.status, "priority": ticket.priority,
-            "assignee_id": str(ticket.assignee_id) if ticket.assignee_id else None, "tags": list(ticket.tags)}
+            "assignee_id": str(ticket.assignee_id) if ticket.assignee_id else None, "tags": list(ticket.tags),
+            "title": ticket.title, "description": ticket.description}
 
 
 def _clean_changes(session: Session, actor: Actor, ticket: Ticket, changes: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +170,10 @@ def _clean_changes(session: Session, actor: Actor, ticket: Ticket, changes: dict
             actor.require("tickets:update", ticket)
         if key == "tags":
             value = normalise_tags(value)
+        elif key == "title":
+            value = _check_title(value)
+        elif key == "description":
+            value = _check_description(value)
         clean[key] = value
     return clean
 
@@ -196,17 +210,27 @@ def changes_since(session: Session, ticket_id: uuid.UUID, version: int) -> list[
 def _conflict(session: Session, ticket_id: uuid.UUID, version: int) -> Conflict:
     since = changes_since(session, ticket_id, version)
     if since:
-        what = "; ".join(f"{c.who} changed {c.field.replace('_id', '')} from {c.before or 'none'} to "
-                         f"{c.after or 'none'}" for c in since[-3:])
+        what = "; ".join(f"{c.who} changed {c.field.replace('_id', '')} from "
+                         f"{_short(c.before, c.field)} to {_short(c.after, c.field)}" for c in since[-3:])
         message = f"{what} since you opened this ticket."
     else:
         message = "Someone changed this ticket since you opened it."
     return Conflict(message, {"changes": [c.__dict__ for c in since]})
 
 
+def _short(value: Any, field: str) -> str:
+    """A changed value as the conflict message quotes it (a description can be long)."""
+    if not value:
+        return "none"
+    text_ = " ".join(str(value).split())
+    text_ = f"{text_[:60]}…" if len(text_) > 60 else text_
+    return f"“{text_}”" if field in TEXT_FIELDS else text_
+
+
 def update_ticket(session: Session, actor: Actor, ticket_id: object, version: int | str | None,
                   changes: dict[str, Any]) -> Ticket:
-    """Change status, priority, assignee or tags, only if nobody changed the ticket since `version`."""
+    """Change status, priority, assignee, tags, title or description, only if nobody changed the ticket
+    since `version`."""
     ticket = get_ticket_for(session, actor, ticket_id, "read")
     clean = _clean_changes(session, actor, ticket, changes)
     try:
@@ -239,6 +263,7 @@ def _apply(session: Session, ticket: Ticket, before: dict[str, Any], after: dict
         for key, value in sla_after_priority(session, after["priority"], tier, ticket.created_at).items():
             setattr(ticket, key, value)
     ticket.status, ticket.priority, ticket.tags = after["status"], after["priority"], after["tags"]
+    ticket.title, ticket.description = after["title"], after["description"]
     ticket.assignee_id = uuid.UUID(after["assignee_id"]) if after["assignee_id"] else None
     if after["status"] != before["status"]:
         ticket.resolved_at = resolved_at_after(before["status"], after["status"], ticket.resolved_at, utcnow())
@@ -271,6 +296,9 @@ def change_events(number: int, title: str, actor_id: str | None, before: dict[st
             found.append(("ticket.solved", base))
     if after.get("priority", before.get("priority")) != before.get("priority"):
         found.append(("ticket.priority_changed", {**base, "from": before["priority"], "to": after["priority"]}))
+    edited = [k for k in TEXT_FIELDS if k in after and after[k] != before.get(k)]
+    if edited:
+        found.append(("ticket.edited", {**base, "fields": edited}))
     new_assignee = after.get("assignee_id", before.get("assignee_id"))
     if new_assignee != before.get("assignee_id") and new_assignee:
         found.append(("ticket.assigned", {**base, "assignee_id": str(new_assignee)}))

@@ -17,7 +17,7 @@ from app.web.htmx import is_htmx, toast
 
 # Each area is a package under app/web with a `bp` blueprint.
 AREAS = ("auth", "dashboard", "users", "roles", "customers", "tickets", "audit", "notifications", "system",
-         "reports", "api_docs", "search")
+         "reports", "api_docs", "search", "macros", "csat", "sla")
 
 ERROR_TITLES = {
     400: "Bad request",

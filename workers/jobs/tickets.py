@@ -5,7 +5,7 @@ from __future__ import annotations
 from rq import get_current_job
 
 from app.extensions import db_session
-from app.services import sla, tickets_export
+from app.services import sla, tickets_bulk, tickets_export
 from app.services.ids import parse_uuid
 from app.services.tickets_query import TicketFilter
 
@@ -25,3 +25,8 @@ def export_tickets(export_id: str, owner_id: str, filters: dict[str, str], q: st
             job.save_meta()
 
     return tickets_export.write_csv(db_session(), export_id, tf, progress)
+
+
+def run_bulk(run_id: str) -> int:
+    """A large bulk change, a chunk per transaction, resumable after a crash."""
+    return tickets_bulk.run_queued(db_session(), run_id)

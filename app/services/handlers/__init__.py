@@ -16,6 +16,8 @@ _OWN: dict[str, tuple[events.Handler, ...]] = {
     "ticket.bulk_updated": (tickets.notify_bulk_assignee, health.recompute_for_bulk),
     "ticket.reply_added": (tickets.email_customer, tickets.notify_mentions, tickets.notify_update),
     "ticket.sla_breached": (tickets.notify_breach, health.recompute_for_ticket),
+    "ticket.first_response_breached": (tickets.notify_breach,),
+    "ticket.solved": (tickets.send_csat_survey,),
     "ticket.status_changed": (tickets.notify_update, health.recompute_for_ticket),
     "ticket.priority_changed": (tickets.notify_update, health.recompute_for_ticket),
     # Customer health: only the customer an event touches is recomputed.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.permissions import can
 from app.models import Customer, OutboxEvent, Ticket, TicketComment, User
-from app.services import notifications
+from app.services import csat, notifications
 from app.services.notifications import Email
 
 
@@ -78,8 +78,9 @@ def notify_breach(session: Session, evt: OutboxEvent) -> None:
         return
     number = evt.data.get("number")
     url = notifications.public_url(_link(evt.aggregate_id))
+    target = "first-response" if evt.type == "ticket.first_response_breached" else "resolution"
     email = Email(f"[#{number}] SLA breached", "ticket_sla_breached", {"user": user, "number": number, "url": url})
-    _notify(session, evt, user, "ticket.sla_breached", f"Ticket #{number} breached its resolution target.", email,
+    _notify(session, evt, user, "ticket.sla_breached", f"Ticket #{number} breached its {target} target.", email,
             ("sla_breach",))
 
 
@@ -123,3 +124,19 @@ def notify_update(session: Session, evt: OutboxEvent) -> None:
     notifications.notify(session, user.id, "ticket.updated", f"{message} ({ticket.title})", _link(evt.aggregate_id),
                          evt.id, group=(f"ticket:{ticket.id}", f"#{ticket.number} {ticket.title}"),
                          urgency=_urgency(ticket))
+
+
+def send_csat_survey(session: Session, evt: OutboxEvent) -> None:
+    """On solve: the customer's email with a one-time link to rate the help they got."""
+    ticket = session.get(Ticket, uuid.UUID(evt.aggregate_id))
+    if ticket is None or ticket.status != "solved":
+        return  # reopened (or gone) before the survey went out
+    token = csat.open_survey(session, ticket.id)
+    if token is None:
+        return
+    customer = session.get(Customer, ticket.customer_id)
+    if customer is None or not customer.contact_email:
+        return
+    notifications.send(session, customer.contact_email, Email(
+        f"How did we do? [#{ticket.number}] {ticket.title}", "csat_survey",
+        {"customer": customer, "ticket": ticket, "url": notifications.public_url(f"/csat/{token}")}))

@@ -9,7 +9,7 @@ from app.auth.permissions import require
 from app.extensions import db_session
 from app.models.customer import CUSTOMER_STATUSES, TIERS
 from app.models.health import BANDS
-from app.services import customers, health, health_score
+from app.services import csat, customers, health, health_score
 from app.services.errors import Conflict, Invalid
 from app.web import listing
 from app.web.context import current_actor
@@ -74,6 +74,7 @@ def _profile(customer_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
         "weights": health.weights(session),
         "meta_rows": list((customer.metadata_ or {}).items()),
         "meta_errors": {},
+        "satisfaction": csat.customer_score(session, customer.id),
         **extra,
     }
 

@@ -19,3 +19,9 @@ class NewTicketForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField("Message", validators=[DataRequired(message="Write something first.")])
     kind = HiddenField(default="reply")
+
+
+class EditTicketForm(FlaskForm):
+    title = StringField("Title")
+    description = TextAreaField("Description")
+    version = HiddenField()

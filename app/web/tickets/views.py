@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
@@ -13,13 +13,13 @@ from app.auth.permissions import require
 from app.extensions import db_session
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import sla, tickets_bulk, tickets_query
+from app.services import sla, tickets_bulk, tickets_bulk_undo, tickets_query
 from app.services.errors import Invalid
 from app.services.tickets_query import CHOICES, DATES, FREE, SORTS, VIEWS, TicketFilter
 from app.web import listing
 from app.web.context import current_actor
-from app.web.htmx import is_htmx, render, toast
-from app.web.tickets import bp
+from app.web.htmx import is_htmx, render, render_regions, toast
+from app.web.tickets import bp, views_bulk
 
 
 def list_params(args: Mapping[str, str]) -> listing.ListParams:
@@ -38,7 +38,7 @@ def list_context(args: Mapping[str, str]) -> dict[str, Any]:
     page = listing.page_of(result, params)
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
             "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db_session(), limit=30),
-            "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP}
+            "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP, "run": None}
 
 
 @bp.get("/tickets")
@@ -57,12 +57,17 @@ def bulk() -> Any:
     scope_all = request.form.get("scope") == "all"
     ids = request.form.getlist("ids") if not scope_all else None
     tf = list_filter(view_args)[1] if scope_all else None
+    loaded_at = views_bulk.parse_moment(request.form.get("loaded_at"))
     try:
-        result = tickets_bulk.bulk_update(db_session(), current_actor(), action, value, ids=ids, tf=tf)
+        result = tickets_bulk.bulk_update(db_session(), current_actor(), action, value, ids=ids, tf=tf,
+                                          loaded_at=loaded_at, background=True)
     except Invalid as exc:
         resp = render("tickets/index.html", block="ticket_table", status=422, **list_context(view_args))
         return toast(resp, exc.message, "danger")
     if not is_htmx():
         flash(result.summary, "success")
-        return redirect(url_for("tickets.index") + "?" + urlencode(view_args), code=303)
-    return toast(render("tickets/index.html", block="ticket_table", **list_context(view_args)), result.summary)
+        return redirect(url_for("tickets.bulk_report", run_id=result.run_id), code=303)
+    run = tickets_bulk_undo.get_run_for(db_session(), current_actor(), result.run_id)
+    ctx = {**list_context(view_args), **views_bulk.report_context(run, oob=True)}
+    resp = render_regions("tickets/index.html", ["ticket_table", "bulk_report"], **ctx)
+    return toast(resp, result.summary)

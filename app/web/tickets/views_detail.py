@@ -11,7 +11,7 @@ from app.auth.permissions import require
 from app.extensions import db_session
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import presence, sla, tickets, tickets_query
+from app.services import csat, presence, sla, tickets, tickets_merge, tickets_query
 from app.services.errors import Conflict, Invalid
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, is_partial, redirect_htmx, render, render_regions, toast
@@ -33,7 +33,7 @@ def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
     return {"d": detail, "t": detail.ticket, "statuses": STATUSES, "priorities": PRIORITIES, "now": utcnow(),
             "sla_text": sla.describe, "viewers": presence.viewers(_redis(), detail.ticket.id, current_user.id),
             "form": extra.pop("form", None) or CommentForm(formdata=None), "names": names,
-            "conflict": None, "error": None, **extra}
+            "conflict": None, "error": None, "rating": csat.rating_of(db_session(), detail.ticket.id), **extra}
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -61,6 +61,10 @@ def new() -> Any:
 @bp.get("/tickets/<ticket_id>")
 @require("tickets:read")
 def show(ticket_id: str) -> Any:
+    target = tickets_merge.merged_into(db_session(), current_actor(), ticket_id)
+    if target is not None:  # a merged ticket lives on in the one it was merged into
+        flash(f"This ticket was merged into #{target.number}.", "info")
+        return redirect(url_for("tickets.show", ticket_id=target.id))
     return render(TEMPLATE, block="presence", **detail_context(ticket_id))
 
 

@@ -27,7 +27,7 @@ from tests.factories import make_customer, make_invoice, make_ticket, make_user
 # The URL argument that names the object a permission of that area is about.
 AREA_ARG = {"tickets": "ticket_id", "customers": "customer_id", "users": "user_id", "invoices": "invoice_id"}
 # Arguments no fixture object stands for: an allowed GET may answer 404 for them.
-UNFILLED = {"token", "export_id", "job_id", "notification_id"}
+UNFILLED = {"token", "export_id", "job_id", "notification_id", "run_id", "macro_id"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -113,7 +113,8 @@ def world(db_session: Session) -> dict[str, str]:
     role = db_session.query(Role).filter_by(name="agent").one()
     return {"customer_id": str(customer.id), "ticket_id": str(ticket.id), "invoice_id": str(invoice.id),
             "user_id": str(other.id), "role_id": str(role.id), "name": "cards", "job_id": "missing",
-            "export_id": "missing", "notification_id": "00000000-0000-0000-0000-000000000000", "token": "x"}
+            "export_id": "missing", "notification_id": "00000000-0000-0000-0000-000000000000", "token": "x",
+            "run_id": "missing", "macro_id": "missing", "view_id": "missing"}
 
 
 def _pages(app: Flask, world: dict[str, str]) -> list[str]:

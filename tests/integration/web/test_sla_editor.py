@@ -1,0 +1,44 @@
+"""/sla: the page, its block, saving, and the permission cast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.models import SlaPolicy
+from app.models.customer import TIERS
+from app.models.ticket import PRIORITIES
+from tests.factories import make_outsider_role
+
+HX = {"HX-Request": "true"}
+
+
+def _form(first: str = "30", resolution: str = "600") -> dict[str, str]:
+    data = {}
+    for p in PRIORITIES:
+        for t in TIERS:
+            data[f"first-{p}-{t}"], data[f"resolution-{p}-{t}"] = first, resolution
+    return data
+
+
+def test_a_manager_edits_the_targets(make_client: Callable[..., FlaskClient], db_session: Session) -> None:
+    manager = make_client("manager")
+    page = manager.get("/sla")
+    assert page.status_code == 200 and 'data-testid="sla-table"' in page.get_data(as_text=True)
+    block = manager.get("/sla", headers=HX)
+    assert "<html" not in block.get_data(as_text=True) and 'id="sla-form"' in block.get_data(as_text=True)
+    assert "HX-Request" in block.headers["Vary"]
+    assert manager.post("/sla", data={**_form(), "apply_open": "y"}).status_code == 303
+    assert db_session.get(SlaPolicy, ("urgent", "free")).first_response_minutes == 30  # type: ignore[union-attr]
+    bad = manager.post("/sla", data=_form("50", "10"))
+    assert bad.status_code == 422 and 'data-testid="sla-errors"' in bad.get_data(as_text=True)
+
+
+def test_the_permission_cast(make_client: Callable[..., FlaskClient], db_session: Session) -> None:
+    make_outsider_role(db_session)
+    for role in ("agent", "viewer", "nobody"):
+        client = make_client(role)
+        assert client.get("/sla").status_code == 403
+        assert client.post("/sla", data=_form()).status_code == 403
