@@ -28,7 +28,7 @@ class MacroOut(Output):
 
 
 class MacroListQuery(Query):
-    q: Annotated[str, StringConstraints(max_length=100)] = ""
+    q: Annotated[str, StringConstraints(max_length=macros.NAME_MAX)] = ""
 
 
 class ApplyIn(Input):

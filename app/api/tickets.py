@@ -179,7 +179,7 @@ def _with_saved_view(query: TicketListQuery) -> TicketListQuery:
 
 
 @operation(bp, "GET", "/support/tickets", permission="tickets:read", tag="tickets", query=TicketListQuery,
-           response=TicketRow, many=True, summary="List tickets with the filters of the Tickets screen")
+           response=TicketRow, many=True, errors=(404,), summary="List tickets with the filters of the Tickets screen")
 def list_tickets(query: TicketListQuery) -> Any:
     query = _with_saved_view(query)
     key = tickets_query.sort_key(query.sort.lstrip("-"))

@@ -12,7 +12,7 @@ from app.api.endpoint import operation, respond
 from app.api.schemas import Input, Output
 from app.api.security import api_actor
 from app.extensions import db_session
-from app.services import saved_views
+from app.services import roles, saved_views
 
 
 class ViewOut(Output):
@@ -28,9 +28,9 @@ class ViewOut(Output):
 
 class ViewIn(Input):
     name: Annotated[str, StringConstraints(min_length=1, max_length=saved_views.NAME_MAX)]
-    query: Annotated[str, StringConstraints(max_length=2000)] = Field(
+    query: Annotated[str, StringConstraints(max_length=saved_views.QUERY_MAX)] = Field(
         "", description="e.g. status=open&priority=high&q=refund&sort=-updated_at")
-    role_name: Annotated[str, StringConstraints(max_length=50)] | None = Field(
+    role_name: Annotated[str, StringConstraints(max_length=roles.NAME_MAX)] | None = Field(
         None, description="Share with everyone of this role (needs views:share).")
 
 

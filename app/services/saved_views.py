@@ -23,6 +23,7 @@ from app.services.tickets_query import TicketFilter, scoped_ids
 from app.services.uow import transaction
 
 NAME_MAX = 80
+QUERY_MAX = 2000  # the stored filter, search and sort parameters
 PER_USER_MAX = 50
 FILTER_KEYS = ("view", "status", "priority", "assignee", "customer", "tag", "created_from", "created_to")
 KEYS = (*FILTER_KEYS, "q", "sort")
