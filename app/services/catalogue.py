@@ -65,6 +65,8 @@ CATALOGUE: dict[str, EventType] = {
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee"),
         _e("ticket.reply_added", f"number comment_id internal {_ACTOR}", "tickets.email_customer"),
         _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach"),
+        # Email: every message leaves through the outbox (app/services/mail.py)
+        _e("email.requested", "to subject text html", "mail.deliver"),
     )
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.services import catalogue, events
-from app.services.handlers import analytics, notifications, tickets, users
+from app.services.handlers import analytics, mail, notifications, tickets, users
 
 _OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.created": (users.send_invitation,),
@@ -16,6 +16,7 @@ _OWN: dict[str, tuple[events.Handler, ...]] = {
     "ticket.bulk_updated": (tickets.notify_bulk_assignee,),
     "ticket.reply_added": (tickets.email_customer,),
     "ticket.sla_breached": (tickets.notify_breach,),
+    "email.requested": (mail.deliver,),
 }
 # Every type, with its handlers in the order they run: the area's own, then analytics.
 HANDLERS: dict[str, tuple[events.Handler, ...]] = {

@@ -20,8 +20,18 @@ from app.services.uow import transaction
 from tests.factories import make_user
 
 
-def _mail_jobs() -> list[Any]:
-    return [j for j in Queue("default", connection=jobs.connection()).jobs if j.func_name == mail.SEND_JOB]
+def _mail_jobs() -> list[dict[str, Any]]:
+    """The emails on their way out: email.requested events in the outbox, enqueued for a worker."""
+    from app.extensions import db
+
+    queued: set[str] = set()
+    for job in Queue("default", connection=jobs.connection()).jobs:
+        if job.func_name == events.PROCESS_JOB:
+            queued.add(job.args[0])
+        elif job.func_name == events.PROCESS_MANY_JOB:
+            queued.update(job.args[0])
+    rows = db.session.scalars(select(OutboxEvent).where(OutboxEvent.type == mail.EMAIL_EVENT)).all()
+    return [e.data for e in rows if str(e.id) in queued]
 
 
 def test_it_notifies_in_app_and_by_email_after_commit(db_session: Session) -> None:
@@ -30,8 +40,8 @@ def test_it_notifies_in_app_and_by_email_after_commit(db_session: Session) -> No
         note = notifications.notify(db_session, user.id, "user.locked", "Ann was locked.", "/users/1", None)
         assert note is not None and _mail_jobs() == []  # nothing leaves before the commit
     mails = _mail_jobs()
-    assert len(mails) == 1 and mails[0].args[0] == user.email and "Ann was locked." in mails[0].args[2]
-    assert "<p>Ann was locked.</p>" in mails[0].args[3]
+    assert len(mails) == 1 and mails[0]["to"] == user.email and "Ann was locked." in mails[0]["text"]
+    assert "<p>Ann was locked.</p>" in mails[0]["html"]
 
 
 def test_a_rolled_back_change_sends_nothing(db_session: Session) -> None:
