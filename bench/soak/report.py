@@ -111,14 +111,16 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
     w("")
     w("Healed = `/ready` answers 200 and every domain event emitted until the fault ended is processed.")
     w("")
-    w("| design | fault | at | ended | declared window | 5xx inside | no response inside | healed after | detail |")
+    w("| design | fault | at | ended | declared window | 5xx inside (of them not 503) | no response inside | "
+      "healed after | detail |")
     w("|---|---|---|---|---|---|---|---|---|")
     for f in sorted(faults, key=lambda f: f.start):
         rs = [r for r in requests if f.window and f.window[0] <= r.t <= f.window[1]]
         window = f"{f.window[0]:.0f}–{f.window[1]:.0f} s" if f.window else "none"
         heal = f"{f.healed - f.restored:.0f} s" if f.healed is not None and f.restored is not None else "not healed"
         w(f"| {f.design} | {f.name} | {_fmt_t(f.start)} | {_fmt_t(f.restored)} | {window} | "
-          f"{sum(1 for r in rs if r.status >= 500)} | {sum(1 for r in rs if r.status == 0)} | {heal} | "
+          f"{sum(1 for r in rs if r.status >= 500)} ({sum(1 for r in rs if r.status >= 500 and r.status != 503)}) | "
+          f"{sum(1 for r in rs if r.status == 0)} | {heal} | "
           f"{json.dumps(f.detail)} |")
     w("")
     w(f"5xx outside every window: {s['outside_5xx']}; requests without a response outside every window: "
