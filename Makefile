@@ -47,8 +47,8 @@ format: $(STAMP)
 
 
 # Not part of `make test`: about 20 minutes of traffic and injected faults on a private stack;
-# writes bench/SOAK.md (SOAK_MINUTES=4 for a quick pass).
-soak: $(STAMP)
+# writes bench/SOAK.md (SOAK_MINUTES=4 for a quick pass). Needs the dev requirements (aiosmtpd, requests).
+soak:
 	$(PY) -m bench.soak
 
 clean:
