@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import requests
@@ -158,7 +158,7 @@ class Faults:
         fault = Fault("Redis FLUSHALL (every queued job and registry lost)", "D10b", self.rec.now())
         self._watch(fault)
         client = self.stack.redis.client()
-        fault.detail = {"keys_lost": int(client.dbsize())}
+        fault.detail = {"keys_lost": cast(int, client.dbsize())}
         client.flushall()
         fault.restored = self.rec.now()
 

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
+
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import db
@@ -16,13 +19,14 @@ def main(password: str, people: list[str]) -> None:
     app = create_app()
     with app.app_context():
         actor = Actor.system("soak")
-        create_admin(db.session, actor, "soak-admin@example.com", "Soak Admin", password)
+        session = cast(Session, db.session)
+        create_admin(session, actor, "soak-admin@example.com", "Soak Admin", password)
         for spec in people:
             email, _, role = spec.partition(":")
-            user, _ = create_admin(db.session, actor, email, email.split("@")[0], password)
+            user, _ = create_admin(session, actor, email, email.split("@")[0], password)
             if role != "admin":
-                users.set_role(db.session, actor, user.id, role)
-        db.session.commit()
+                users.set_role(session, actor, user.id, role)
+        session.commit()
 
 
 if __name__ == "__main__":

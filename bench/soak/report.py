@@ -150,11 +150,11 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
     ex = ledger.exports
     w(f"| ticket exports started (202) → CSV downloaded | {ex['started']} | {ex['downloaded']} | "
       f"{len(ex['not_downloaded'])} | — |")
-    r = ledger.rollups
-    w(f"| rollups: ticket_daily_stats opened = tickets | {r['tickets']} | {r['sum_opened']} | "
-      f"{r['daily_rows_off']} rows off | — |")
+    roll = ledger.rollups
+    w(f"| rollups: ticket_daily_stats opened = tickets | {roll['tickets']} | {roll['sum_opened']} | "
+      f"{roll['daily_rows_off']} rows off | — |")
     w(f"| rollups: ticket_open_counts = open tickets per priority and assignee | — | — | "
-      f"{r['open_count_rows_off']} rows off | — |")
+      f"{roll['open_count_rows_off']} rows off | — |")
     w("")
     for e in ledger.effects:
         for item in e.lost[:10]:
