@@ -148,6 +148,7 @@ class Faults:
     def redis_kill(self) -> None:
         fault = Fault("Redis SIGKILL, restarted after 20 s (AOF)", "D10a", self.rec.now())
         self._watch(fault)
+        self.kills.append({"t": self.rec.now(), "what": "redis-server", "job": None, "design": "D10a"})
         self.stack.redis.kill()
         time.sleep(20)
         self.stack.redis.start()
@@ -166,6 +167,7 @@ class Faults:
     def postgres_restart(self) -> None:
         fault = Fault("PostgreSQL stop -m immediate, restarted after 20 s", "D11a", self.rec.now())
         self._watch(fault)
+        self.kills.append({"t": self.rec.now(), "what": "postgres (stop -m immediate)", "job": None, "design": "D11a"})
         self.stack.pg.stop("immediate")
         time.sleep(20)
         self.stack.pg.start()
@@ -175,6 +177,8 @@ class Faults:
     def terminate_backends(self) -> None:
         fault = Fault("pg_terminate_backend of every app connection", "D11b", self.rec.now())
         self._watch(fault)
+        self.kills.append({"t": self.rec.now(), "what": "every app connection to PostgreSQL", "job": None,
+                           "design": "D11b"})
         killed = self._superuser("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
                                  "WHERE usename = %s", APP_ROLE)
         fault.detail = {"connections": killed[0][0]}

@@ -196,10 +196,18 @@ def idempotency(conn: Any, rec: Recorder) -> dict[str, Any]:
     }
 
 
-def exports(rec: Recorder) -> dict[str, Any]:
+def exports(conn: Any, rec: Recorder) -> dict[str, Any]:
+    """Each export started: downloaded by its client; else its file in export_parts after the drain
+    (finished after the client stopped polling) or nowhere (lost)."""
+    late, lost = [], []
+    for e in rec.exports:
+        if e["state"] == "downloaded":
+            continue
+        parts = _one(conn, "SELECT count(*) FROM export_parts WHERE export_id = %s", e["id"])
+        (late if parts else lost).append(e)
     states = Counter(e["state"] for e in rec.exports)
-    return {"started": len(rec.exports), "downloaded": states.get("downloaded", 0),
-            "not_downloaded": [e for e in rec.exports if e["state"] != "downloaded"]}
+    return {"started": len(rec.exports), "downloaded": states.get("downloaded", 0), "finished_late": late,
+            "not_downloaded": lost}
 
 
 def queues(stack: Stack) -> dict[str, int]:
@@ -237,7 +245,7 @@ def collect(stack: Stack, rec: Recorder, kills: list[dict[str, Any]]) -> Ledger:
             rollups=rollups(conn),
             tickets=created_tickets(conn, rec),
             idempotency=idempotency(conn, rec),
-            exports=exports(rec),
+            exports=exports(conn, rec),
             queues=queues(stack),
             duplicates=explain(seen, kills, rec.wall_started),
         )

