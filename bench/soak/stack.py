@@ -274,10 +274,20 @@ def build(root: Path, people: list[str], tickets: int, customers: int) -> Stack:
     (root / "metrics").mkdir()
     pg, rds, sink = Postgres(root), RedisServer(root), Sink()
     stack = Stack(root, pg, rds, sink)
+    try:
+        _bring_up(stack, people, tickets, customers)
+    except BaseException:
+        stack.stop_all()  # the servers already started must not outlive a failed build
+        raise
+    return stack
+
+
+def _bring_up(stack: Stack, people: list[str], tickets: int, customers: int) -> None:
+    pg, sink = stack.pg, stack.sink
     pg.init()
     pg.start()
     pg.create_roles()
-    rds.start()
+    stack.redis.start()
     sink.start()
     stack.flask("db", "upgrade")
     stack.flask("db-grant", APP_ROLE)
@@ -294,4 +304,3 @@ def build(root: Path, people: list[str], tickets: int, customers: int) -> Stack:
     stack.start_worker("worker-1")
     stack.start_worker("worker-2")
     stack.start_scheduler()
-    return stack
