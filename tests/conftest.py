@@ -128,7 +128,8 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
 
 # Tables a committed test may fill; roles, SLA policies and the append-only audit log stay.
 TRUNCATE = (
-    "export_parts, event_deliveries, outbox, notifications, analytics_events, refresh_tokens, idempotency_keys, "
+    "export_parts, event_deliveries, outbox, notifications, notification_emails, analytics_events, refresh_tokens, "
+    "idempotency_keys, "
     "ticket_comments, support_tickets, invoices, customers, user_sessions, two_factor_devices, "
     "two_factor_recovery_codes, user_two_factor, users"
 )

@@ -11,6 +11,7 @@ from rq.cron import CronScheduler
 from workers.jobs.audit import anchor_audit_chain
 from workers.jobs.dashboard import rebuild_rollups
 from workers.jobs.events import relay_outbox
+from workers.jobs.notifications import send_notification_emails
 from workers.jobs.retention import purge_expired
 from workers.jobs.tickets import mark_sla_breaches
 
@@ -21,6 +22,7 @@ PERIODIC = [
     (mark_sla_breaches, "default", 60),
     (anchor_audit_chain, "low", 600),
     (purge_expired, "low", 24 * 3600),
+    (send_notification_emails, "default", 60),
 ]
 
 

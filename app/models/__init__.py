@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from app.models.activity import AnalyticsEvent, IdempotencyKey, Notification, RefreshToken
+from app.models.activity import AnalyticsEvent, IdempotencyKey, Notification, NotificationEmail, RefreshToken
 from app.models.audit import AuditRecord
 from app.models.base import Base
 from app.models.customer import Customer, Invoice
@@ -20,6 +20,7 @@ __all__ = [
     "IdempotencyKey",
     "Invoice",
     "Notification",
+    "NotificationEmail",
     "RecoveryCode",
     "RememberedDevice",
     "OutboxEvent",

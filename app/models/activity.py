@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +29,8 @@ class Notification(UUIDPk, Base):
         Index("ix_notifications_user_id_created_at_id", "user_id", "created_at", "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where="read_at IS NULL"),
         UniqueConstraint("event_id", "user_id", name="uq_notifications_event_id_user_id"),
+        Index("ix_notifications_fold", "user_id", "kind", "group_key", "created_at",
+              postgresql_where="read_at IS NULL AND group_key IS NOT NULL"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
@@ -28,6 +41,37 @@ class Notification(UUIDPk, Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The event that caused it: a redelivered event does not notify the same person twice.
     event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # What repeated notifications fold into (a ticket): updates within the dedupe window raise `count`.
+    group_key: Mapped[str | None] = mapped_column(String(80))
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationEmail(UUIDPk, Base):
+    """A notification email not sent at once: held for quiet hours, folded for dedupe, or waiting for
+    the hourly or daily digest. The scheduled job claims the due ones and sends them."""
+
+    __tablename__ = "notification_emails"
+    __table_args__ = (
+        Index("ix_notification_emails_due", "due_at", postgresql_where="sent_at IS NULL"),
+        Index("ix_notification_emails_user_id_fold", "user_id", "kind", "group_key",
+              postgresql_where="sent_at IS NULL"),
+        CheckConstraint("mode IN ('now', 'hourly', 'daily')", name="mode"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(48))
+    mode: Mapped[str] = mapped_column(String(8))  # now, hourly, daily
+    message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    group_key: Mapped[str | None] = mapped_column(String(80))
+    group_label: Mapped[str | None] = mapped_column(String(600))
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnalyticsEvent(Base):

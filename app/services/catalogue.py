@@ -60,10 +60,12 @@ CATALOGUE: dict[str, EventType] = {
         # Tickets (bulk changes emit the same per-ticket events, marked "bulk")
         _e("ticket.created", f"{_TICKET} customer_id", "analytics.track"),
         _e("ticket.assigned", f"{_TICKET} assignee_id bulk", "tickets.notify_assignee"),
-        _e("ticket.status_changed", f"{_TICKET} from to bulk", published=True),
+        _e("ticket.status_changed", f"{_TICKET} from to bulk", "tickets.notify_update", published=True),
+        _e("ticket.priority_changed", f"{_TICKET} from to bulk", "tickets.notify_update", published=True),
         _e("ticket.solved", f"{_TICKET} bulk", "analytics.track"),
         _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee"),
-        _e("ticket.reply_added", f"number comment_id internal {_ACTOR}", "tickets.email_customer"),
+        _e("ticket.reply_added", f"number comment_id internal mentioned {_ACTOR}", "tickets.email_customer",
+           "tickets.notify_mentions", "tickets.notify_update"),
         _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach"),
         # Email: every message leaves through the outbox (app/services/mail.py)
         _e("email.requested", "to subject text html", "mail.deliver"),

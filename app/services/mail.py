@@ -35,14 +35,16 @@ def queue_email(to: str, subject: str, template: str, **ctx: Any) -> None:
     jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5)
 
 
-def queue_email_on_commit(session: Session, to: str, subject: str, template: str, **ctx: Any) -> None:
+def queue_email_on_commit(session: Session, to: str, subject: str, template: str,
+                          correlation_id: str | None = None, **ctx: Any) -> None:
     """An `email.requested` event in the caller's transaction: sent once it commits, never when it
-    rolls back, and not lost when Redis is."""
+    rolls back, and not lost when Redis is. A held email names the correlation id of what caused
+    it, not of the job that finally sends it."""
     from app.services import events
     from app.services.actor import Actor
 
     text, html = render_email(template, **ctx)
-    actor = Actor.system("mail", correlation_id=jobs.CORRELATION_ID.get())
+    actor = Actor.system("mail", correlation_id=correlation_id or jobs.CORRELATION_ID.get())
     events.emit(session, actor, EMAIL_EVENT, "email", uuid.uuid4(),
                 {"to": to, "subject": subject, "text": text, "html": html})
 

@@ -38,6 +38,7 @@ RULES = [
     Rule("idempotency_keys", "idempotency_keys", "created_at < :cutoff", "RETENTION_SESSIONS_DAYS"),
     Rule("notifications", "notifications", "read_at IS NOT NULL AND created_at < :cutoff",
          "RETENTION_NOTIFICATIONS_DAYS"),
+    Rule("notification_emails", "notification_emails", "sent_at < :cutoff", "RETENTION_NOTIFICATIONS_DAYS"),
     Rule("analytics_events", "analytics_events", "occurred_at < :cutoff", "RETENTION_ANALYTICS_DAYS"),
     Rule("export_parts", "export_parts", "created_at < :cutoff", "RETENTION_EXPORTS_DAYS"),
 ]

@@ -16,7 +16,7 @@ from app.auth.permissions import has_permission
 from app.models import AuditRecord, Customer, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import audit, events, sla
+from app.services import audit, events, mentions, sla
 from app.services.actor import Actor
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.ids import parse_uuid
@@ -267,6 +267,8 @@ def change_events(number: int, title: str, actor_id: str | None, before: dict[st
         found.append(("ticket.status_changed", {**base, "from": before["status"], "to": after["status"]}))
         if after["status"] == "solved":
             found.append(("ticket.solved", base))
+    if after.get("priority", before.get("priority")) != before.get("priority"):
+        found.append(("ticket.priority_changed", {**base, "from": before["priority"], "to": after["priority"]}))
     new_assignee = after.get("assignee_id", before.get("assignee_id"))
     if new_assignee != before.get("assignee_id") and new_assignee:
         found.append(("ticket.assigned", {**base, "assignee_id": str(new_assignee)}))
@@ -280,7 +282,8 @@ def _emit_changes(session: Session, actor: Actor, ticket: Ticket, before: dict[s
 
 
 def add_comment(session: Session, actor: Actor, ticket_id: object, body: str, internal: bool) -> TicketComment:
-    """A public reply (emailed to the customer) or an internal note (staff only)."""
+    """A public reply (emailed to the customer) or an internal note (staff only; its @mentions are
+    resolved now and notified by the event's handler)."""
     ticket = get_ticket_for(session, actor, ticket_id, "comment")
     body = _text(body).strip()
     if not body:
@@ -291,7 +294,9 @@ def add_comment(session: Session, actor: Actor, ticket_id: object, body: str, in
         raise Invalid("This ticket is closed: reopen it before replying to the customer.",
                       {"body": ["This ticket is closed: reopen it before replying to the customer."]})
     with transaction(session):
-        comment = TicketComment(ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal)
+        found = mentions.find(session, body, ticket) if internal else []
+        comment = TicketComment(ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal,
+                                mentions=found)
         session.add(comment)
         now = utcnow()
         # Not a field edit: no version bump, so nobody's open form goes stale because of a reply.
@@ -306,6 +311,6 @@ def add_comment(session: Session, actor: Actor, ticket_id: object, body: str, in
                      {"comment_id": str(comment.id), "internal": internal})
         events.emit(session, actor, "ticket.reply_added", "ticket", ticket.id,
                     {"number": ticket.number, "comment_id": str(comment.id), "internal": internal,
-                     "actor_id": _aid(actor)})
+                     "actor_id": _aid(actor), "mentioned": sorted({m["id"] for m in found})})
     session.refresh(ticket)
     return comment

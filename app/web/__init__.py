@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.auth.permissions import Refused, can
+from app.services import mentions
 from app.services.errors import DomainError
 from app.web.htmx import is_htmx, toast
 
@@ -43,7 +44,8 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"can": lambda perm, obj=None: can(current_user, perm, obj), "csrf_token": generate_csrf}
+        return {"can": lambda perm, obj=None: can(current_user, perm, obj), "csrf_token": generate_csrf,
+                "note_html": mentions.render}
 
 
 def _wants_json() -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.auth.permissions import CATALOG, can, explain, explain_user, has_any_scope, has_permission
@@ -32,7 +33,9 @@ def user(role: set[str], extra: set[str]) -> SimpleNamespace:
                            permissions=sorted(extra))
 
 
-@settings(max_examples=10_000, deadline=None)
+# 10,000 cases take ~30 s alone; on a busy machine far longer, so the per-test timeout is raised.
+@pytest.mark.timeout(1500)
+@settings(max_examples=10_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sets(grant_st, max_size=5), st.sets(grant_st, max_size=3), st.sampled_from(PERMS),
        st.sampled_from([None, *RESOURCES]))
 def test_the_explanation_is_the_permission_check(role: set[str], extra: set[str], perm: str,

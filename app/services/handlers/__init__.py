@@ -14,7 +14,9 @@ _OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.locked": (notifications.notify_admins_of_lockout, users.alert_owner_of_lockout),
     "ticket.assigned": (tickets.notify_assignee,),
     "ticket.bulk_updated": (tickets.notify_bulk_assignee,),
-    "ticket.reply_added": (tickets.email_customer,),
+    "ticket.status_changed": (tickets.notify_update,),
+    "ticket.priority_changed": (tickets.notify_update,),
+    "ticket.reply_added": (tickets.email_customer, tickets.notify_mentions, tickets.notify_update),
     "ticket.sla_breached": (tickets.notify_breach,),
     "email.requested": (mail.deliver,),
 }

@@ -8,12 +8,14 @@ from flask_login import current_user
 
 from app.auth.permissions import require
 from app.extensions import db
+from app.services import notification_settings as ns
 from app.services import notifications
+from app.services.errors import Invalid
 from app.web import listing
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, render, render_regions, toast
 from app.web.notifications import bp
-from app.web.notifications.forms import parse_preferences
+from app.web.notifications.forms import parse_preferences, parse_settings
 
 PER_PAGE = 25
 
@@ -25,7 +27,13 @@ def _context() -> dict[str, Any]:
     result = notifications.list_for(db.session, current_actor(), params.list_query(with_count=False))
     return {"page": listing.page_of(result, params), "params": params, "unread_only": unread_only,
             "unread": notifications.unread_count(db.session, current_user.id),
-            "preferences": notifications.preferences_of(current_user)}
+            **_settings_context()}
+
+
+def _settings_context(errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"preferences": notifications.preferences_of(current_user), "settings": ns.settings_of(current_user),
+            "time_zones": ns.time_zones(), "email_modes": ns.EMAIL_MODES, "urgent_options": ns.URGENT,
+            "errors": errors or {}}
 
 
 def _after_change(message: str) -> Any:
@@ -64,7 +72,12 @@ def mark_all_read() -> Any:
 @bp.post("/notifications/preferences")
 @require("notifications:read")
 def preferences() -> Any:
-    notifications.set_preferences(db.session, current_actor(), parse_preferences(request.form))
+    try:
+        notifications.set_preferences(db.session, current_actor(), parse_preferences(request.form),
+                                      parse_settings(request.form))
+    except Invalid as exc:
+        ctx = {**_context(), **_settings_context(exc.details)}
+        return render("notifications/index.html", block="preferences_form", **ctx), 422
     if not is_htmx():
         flash("Notification settings saved", "success")
         return redirect(url_for("notifications.index"), 303)

@@ -65,14 +65,14 @@ def test_someone_elses_notification_is_not_found(agent_client: FlaskClient, db_s
 
 
 def test_it_saves_preferences(agent_client: FlaskClient, db_session: Session) -> None:
-    resp = agent_client.post("/notifications/preferences", data={"email:ticket.assigned": "on"},
+    resp = agent_client.post("/notifications/preferences", data={"email:ticket.assigned": "daily"},
                              headers={"HX-Request": "true"})
     assert resp.status_code == 200 and 'id="preferences-form"' in resp.get_data(as_text=True)
     user = agent_client.user  # type: ignore[attr-defined]
     db_session.refresh(user)
-    assert notifications.preference(user, "ticket.assigned") == (False, True)
-    assert notifications.preference(user, "ticket.commented") == (False, False)
-    assert notifications.preference(user, "user.locked") == (True, True)  # not offered to agents: untouched
+    assert notifications.preference(user, "ticket.assigned") == (False, "daily")
+    assert notifications.preference(user, "ticket.commented") == (False, "off")
+    assert notifications.preference(user, "user.locked") == (True, "now")  # not offered to agents: untouched
     assert "An account was locked" not in agent_client.get("/notifications").get_data(as_text=True)
 
 
@@ -80,3 +80,39 @@ def test_it_needs_a_signed_in_user(client: FlaskClient, make_client: Callable[..
     for path in ("/notifications", "/notifications/bell"):
         assert client.get(path).status_code == 302
         assert make_client("viewer").get(path).status_code == 200
+
+
+_SETTINGS = {"time_zone": "Europe/Berlin", "quiet_enabled": "on", "quiet_start": "21:30", "quiet_end": "06:45",
+             "urgent": "sla_breach", "digest_hour": "9", "email:ticket.updated": "daily", "in_app:ticket.updated": "on"}
+
+
+def test_it_saves_time_zone_quiet_hours_and_digest_settings(agent_client: FlaskClient, db_session: Session) -> None:
+    from app.services import notification_settings as ns
+
+    resp = agent_client.post("/notifications/preferences", data=_SETTINGS, headers={"HX-Request": "true"})
+    assert resp.status_code == 200
+    user = agent_client.user  # type: ignore[attr-defined]
+    db_session.refresh(user)
+    settings = ns.settings_of(user)
+    assert (settings.time_zone, settings.digest_hour) == ("Europe/Berlin", 9)
+    assert (settings.quiet.enabled, settings.quiet.start.isoformat(), settings.quiet.end.isoformat()) == (
+        True, "21:30:00", "06:45:00")
+    assert settings.quiet.urgent == {"sla_breach"}
+    assert notifications.preference(user, "ticket.updated") == (True, "daily")
+    page = agent_client.get("/notifications").get_data(as_text=True)
+    assert '<option selected>Europe/Berlin</option>' in page and 'value="21:30"' in page
+    assert '<label class="form-check-label" for="quiet-enabled">' in page  # every control has a label
+
+
+def test_a_bad_setting_answers_422_with_the_form_and_changes_nothing(
+    agent_client: FlaskClient, db_session: Session
+) -> None:
+    resp = agent_client.post("/notifications/preferences", data={**_SETTINGS, "time_zone": "Mars/Olympus"},
+                             headers={"HX-Request": "true"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="preferences-form"' in body and "<html" not in body
+    assert "Choose a time zone from the list." in body
+    user = agent_client.user  # type: ignore[attr-defined]
+    db_session.refresh(user)
+    assert "time_zone" not in (user.preferences or {})
+    assert notifications.preference(user, "ticket.updated") == (True, "hourly")  # the default, untouched

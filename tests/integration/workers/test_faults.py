@@ -179,9 +179,10 @@ def test_a_lockout_reaches_the_admins_bell_through_a_real_worker(
     assert "locked-out@example.com was locked" in page and f'href="/users/{target.id}"' in page
 
 
-def test_the_scheduler_enqueues_the_relay_and_the_anchor(worker_env: dict[str, str]) -> None:
+def test_the_scheduler_enqueues_the_relay_the_anchor_and_the_notification_emails(worker_env: dict[str, str]) -> None:
     scheduler = _start(worker_env, "workers.schedule")
-    wanted = {"workers.jobs.events.relay_outbox", "workers.jobs.audit.anchor_audit_chain"}
+    wanted = {"workers.jobs.events.relay_outbox", "workers.jobs.audit.anchor_audit_chain",
+              "workers.jobs.notifications.send_notification_emails"}
 
     def enqueued() -> set[str]:
         return {j.func_name for name in ("default", "low")
