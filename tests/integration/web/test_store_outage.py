@@ -57,3 +57,27 @@ def test_the_export_poll_answers_503_while_redis_is_down(
     assert resp.status_code == 503
     assert resp.headers["Retry-After"] == "5"
 
+
+
+def test_a_request_whose_connection_died_ends_cleanly(app: Flask, committed_db: Session) -> None:
+    """PostgreSQL restarted while a request held its connection: ending the request (the session's
+    ROLLBACK on a dead connection) must not raise, or gunicorn answers 500 after the fact."""
+    import time
+
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    owner = app.extensions["owner_engine"]
+    with app.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        with owner.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(50):
+            with owner.connect() as conn:
+                if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                    break
+            time.sleep(0.1)
+    # Leaving the context ran the teardowns without an error; the next request gets a live connection.
+    with app.app_context():
+        assert db.session.scalar(text("SELECT 1")) == 1
