@@ -28,6 +28,7 @@ nginx:
 
 test: $(STAMP) chromium nginx
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile tests
 
 test-fast: $(STAMP)
@@ -35,9 +36,9 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m ruff format --check .
 
-# Not yet part of lint/test: the tree still has type errors to fix first.
 typecheck: $(STAMP)
 	$(PY) -m mypy
 

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import observability
 from app.config import ROOT, Config
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.extensions import csrf, db, db_session, limiter, login_manager, migrate
 from app.services import jobs
 
 CSP = {
@@ -46,7 +46,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     observability.configure_logging(app.config["LOG_LEVEL"])
 
     if app.config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)  # type: ignore[method-assign]
+        # Flask's documented way to add WSGI middleware; mypy sees an assignment to a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1
+        )
 
     app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
     jobs.init(app.extensions["redis"])
@@ -114,7 +117,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(token: str) -> Any:
-        return auth.load_session(db.session, token, idle, lifetime)
+        return auth.load_session(db_session(), token, idle, lifetime)
 
 
 def _init_security_headers(app: Flask) -> None:
@@ -148,5 +151,5 @@ def _release_dead_connection(exc: BaseException | None) -> None:
     try:
         db.session.remove()
     except DBAPIError:
-        db.session().invalidate()
+        db_session().invalidate()
         db.session.remove()

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from app.extensions import db
+from app.extensions import db, db_session
 from app.services import audit, events, jobs
 from app.services.actor import Actor
 from app.services.errors import Invalid
@@ -37,6 +37,9 @@ def register(app: Flask) -> None:
     from app.cli_users import users_cli
 
     app.cli.add_command(users_cli)
+    from app.cli_health import health_cli
+
+    app.cli.add_command(health_cli)
 
 
 @click.command("create-admin")
@@ -49,7 +52,7 @@ def create_admin_cmd(email: str, name: str, password: str | None, generate: bool
     if password is None and not generate:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user, generated = create_admin(db.session, Actor.system("cli"), email, name, password)
+        user, generated = create_admin(db_session(), Actor.system("cli"), email, name, password)
     except Invalid as exc:
         for msg in exc.details.get("password", []):
             click.echo(f"error: {msg}", err=True)
@@ -62,8 +65,8 @@ def create_admin_cmd(email: str, name: str, password: str | None, generate: bool
 @click.command("ensure-roles")
 def ensure_roles() -> None:
     """Create any missing built-in role."""
-    ensure_default_roles(db.session)
-    db.session.commit()
+    ensure_default_roles(db_session())
+    db_session().commit()
 
 
 @click.command("seed")
@@ -76,10 +79,10 @@ def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty
     """Load demo data (fast enough for 1,000,000 tickets)."""
     from app.seed import seed
 
-    ensure_default_roles(db.session)
-    db.session.commit()
-    present = if_empty and db.session.execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar()
-    db.session.rollback()  # the seed alters tables on its own connection: hold no lock on them
+    ensure_default_roles(db_session())
+    db_session().commit()
+    present = if_empty and db_session().execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar()
+    db_session().rollback()  # the seed alters tables on its own connection: hold no lock on them
     if present:
         click.echo("data present; seed skipped")
         return
@@ -88,6 +91,11 @@ def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty
         f"seeded {result.users} users, {result.customers} customers, {result.invoices} invoices, "
         f"{result.tickets} tickets in {result.seconds:.1f}s"
     )
+    from app.services import health
+
+    started = time.perf_counter()
+    scored = health.recompute_all(db_session(), Actor.system("seed"))
+    click.echo(f"health scores for {scored} customers in {time.perf_counter() - started:.1f}s")
 
 
 @click.command("wait-for-services")
@@ -98,12 +106,12 @@ def wait_for_services(timeout: float) -> None:
     last = ""
     while time.monotonic() < deadline:
         try:
-            db.session.execute(text("SELECT 1"))
+            db_session().execute(text("SELECT 1"))
             jobs.connection().ping()
             click.echo("services ready")
             return
         except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
-            db.session.rollback()
+            db_session().rollback()
             last = f"{type(exc).__name__}: {exc}"
             time.sleep(0.5)
     click.echo(f"services not ready after {timeout}s: {last}", err=True)
@@ -126,7 +134,7 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 @click.option("--limit", default=500, show_default=True)
 def outbox_relay(limit: int) -> None:
     """Dispatch undelivered domain events."""
-    sent = events.relay(db.session, limit)
+    sent = events.relay(db_session(), limit)
     click.echo(f"dispatched {sent} events")
 
 
@@ -135,11 +143,11 @@ def outbox_relay(limit: int) -> None:
 def audit_verify(no_anchor: bool) -> None:
     """Check the audit hash chain and the last anchor; exit 1 naming the first broken record."""
     path = None if no_anchor else audit.anchor_file(current_app.config)
-    problem = audit.verify(db.session, path, current_app.config["SECRET_KEY"])
+    problem = audit.verify(db_session(), path, current_app.config["SECRET_KEY"])
     if problem is not None:
         click.echo(f"audit chain broken at record {problem.chain_index}: {problem.reason}", err=True)
         sys.exit(1)
-    index, _ = audit.head(db.session)
+    index, _ = audit.head(db_session())
     anchored = audit.last_anchor(path) if path else None
     note = f"; last anchor at record {anchored.chain_index} ({anchored.anchored_at}) matches" if anchored else ""
     click.echo(f"audit chain verified: {index} records{note}")
@@ -149,15 +157,43 @@ def audit_verify(no_anchor: bool) -> None:
 def audit_anchor() -> None:
     """Append the chain's head (index, hash, time, HMAC) to AUDIT_ANCHOR_FILE."""
     path = audit.anchor_file(current_app.config)
-    anchor = audit.write_anchor(db.session, path, current_app.config["SECRET_KEY"])
+    anchor = audit.write_anchor(db_session(), path, current_app.config["SECRET_KEY"])
     click.echo(f"anchored record {anchor.chain_index} ({anchor.row_hash[:16]}…) in {path}")
 
 
 @search_cli.command("reindex")
+@click.option("--entity", type=click.Choice(["tickets", "customers", "users"]), multiple=True,
+              help="Only this kind (repeatable); every kind when not given.")
 @click.option("--batch", default=10_000, show_default=True)
-def search_reindex(batch: int) -> None:
-    """Rebuild every ticket's full-text vector (PostgreSQL backend)."""
-    from app.search.postgres import reindex
+def search_reindex(entity: tuple[str, ...], batch: int) -> None:
+    """Rebuild the search index: Elasticsearch (a new index, then the alias swapped) when
+    ELASTICSEARCH_URL is set, else the tickets' PostgreSQL full-text vectors."""
+    from app.search import ENTITIES, documents, elastic
+    from app.search.maintenance import reindex
 
-    done = reindex(db.session, batch, progress=lambda n: click.echo(f"  {n:,} tickets"))
-    click.echo(f"reindexed {done:,} tickets")
+    for name in entity or ENTITIES:
+        if elastic() is None and name != "tickets":
+            click.echo(f"{name}: PostgreSQL keeps this vector as a generated column; nothing to rebuild")
+            continue
+        total = documents.count(db_session(), name)
+        with click.progressbar(length=total, label=f"{name} ({total:,})", file=sys.stderr) as bar:
+            seen = [0]
+
+            def progress(n: int, bar: object = bar, seen: list[int] = seen) -> None:
+                bar.update(n - seen[0])  # type: ignore[attr-defined]
+                seen[0] = n
+
+            done = reindex(db_session(), name, batch, progress)
+        click.echo(f"reindexed {done:,} {name}")
+
+
+@search_cli.command("reconcile")
+def search_reconcile() -> None:
+    """Compare the Elasticsearch index with PostgreSQL (ids and versions) and repair any drift."""
+    from app.search.maintenance import reconcile_index
+
+    repaired = reconcile_index(db_session())
+    if not repaired:
+        click.echo("no Elasticsearch configured: PostgreSQL is the index")
+    for name, fixed in repaired.items():
+        click.echo(f"{name}: {fixed:,} documents repaired")

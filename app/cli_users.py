@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db_session
 from app.models import User
 from app.services import users
 from app.services.actor import Actor
@@ -21,7 +21,7 @@ users_cli = AppGroup("users", help="Staff users.")
 
 
 def _user_or_exit(email: str) -> User:
-    user = find_by_email(db.session, email)
+    user = find_by_email(db_session(), email)
     if user is None:
         click.echo(f"error: no user with email {email!r}", err=True)
         sys.exit(2)
@@ -36,7 +36,7 @@ def list_cmd(role: str | None, limit: int) -> None:
     stmt = select(User).order_by(User.created_at.desc()).limit(limit)
     if role:
         stmt = stmt.where(User.role_name == role)
-    for user in db.session.scalars(stmt):
+    for user in db_session().scalars(stmt):
         click.echo(f"{user.email}\t{user.role_name}\t{user.status}\t{user.name}")
 
 
@@ -46,11 +46,11 @@ def list_cmd(role: str | None, limit: int) -> None:
 def set_role_cmd(email: str, role: str) -> None:
     """Give the user with EMAIL the role ROLE."""
     user = _user_or_exit(email)
-    known = role_names(db.session)
+    known = role_names(db_session())
     if role not in known:
         click.echo(f"error: unknown role {role!r} (known: {', '.join(known)})", err=True)
         sys.exit(2)
-    _run(lambda: users.set_role(db.session, Actor.system("cli"), user.id, role), f"{user.email} is now {role}")
+    _run(lambda: users.set_role(db_session(), Actor.system("cli"), user.id, role), f"{user.email} is now {role}")
 
 
 @users_cli.command("suspend")
@@ -58,7 +58,7 @@ def set_role_cmd(email: str, role: str) -> None:
 def suspend_cmd(email: str) -> None:
     """Suspend the user with EMAIL and end their sessions."""
     user = _user_or_exit(email)
-    _run(lambda: users.suspend_user(db.session, Actor.system("cli"), user.id), f"{user.email} suspended")
+    _run(lambda: users.suspend_user(db_session(), Actor.system("cli"), user.id), f"{user.email} suspended")
 
 
 def _run(op: Callable[[], object], done: str) -> None:

@@ -49,6 +49,19 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+    if not value > 0:
+        raise ConfigError(f"{name} must be more than 0, not {raw!r}")
+    return value
+
+
 def _normalise_db_url(url: str) -> str:
     # SQLAlchemy needs the driver named; accept the plain libpq spelling too.
     for prefix in ("postgres://", "postgresql://"):
@@ -84,6 +97,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str = ""
     REDIS_URL: str = ""
     ELASTICSEARCH_URL: str | None = None
+    # Seconds a search waits for Elasticsearch before answering from PostgreSQL.
+    ELASTICSEARCH_TIMEOUT: float = 0.5
+    ELASTICSEARCH_INDEX_PREFIX: str = "backoffice"
     SMTP_URL: str | None = None
     MAIL_FROM: str = "Backoffice <backoffice@localhost>"
     LOG_LEVEL: str = "INFO"
@@ -92,7 +108,26 @@ class Config:
     RQ_QUEUES: list[str] = field(default_factory=lambda: ["high", "default", "low"])
     AUDIT_ANCHOR_FILE: str = ""  # empty: instance/audit-anchors.log
     METRICS_TOKEN: str = ""  # empty: /metrics for loopback addresses only
+    # Set (by gunicorn.conf.py) when several processes share one metrics directory: /metrics then
+    # aggregates their files. prometheus_client reads the variable itself, so it is never a _FILE.
+    PROMETHEUS_MULTIPROC_DIR: str = ""
     SLOW_REQUEST_SECONDS: float = 1.0
+    # Dashboard: the refresh interval offered by default, and how old a shared widget value may be.
+    DASHBOARD_REFRESH_SECONDS: int = 30
+    DASHBOARD_CACHE_SECONDS: float = 10
+    # JSON API: token signing (secret empty: derived from SECRET_KEY; issuer empty: PUBLIC_URL),
+    # lifetimes, rate limits and the largest request body.
+    API_JWT_SECRET: str | None = None
+    API_ISSUER: str | None = None
+    API_AUDIENCE: str = "backoffice-api"
+    API_ACCESS_TTL_SECONDS: int = 15 * 60
+    API_REFRESH_TTL_DAYS: int = 14
+    API_REFRESH_IDLE_DAYS: int = 7
+    API_RATE_LIMIT: str = "300 per minute"
+    API_IP_RATE_LIMIT: str = "600 per minute"
+    API_LOGIN_RATE_LIMIT: str = "20 per minute"
+    API_REFRESH_RATE_LIMIT: str = "60 per minute"
+    API_MAX_BODY: int = 256 * 1024
     # Retention (days): rows older than this are purged by the daily retention job.
     RETENTION_OUTBOX_DAYS: int = 30
     RETENTION_DELIVERIES_DAYS: int = 30
@@ -142,6 +177,8 @@ class Config:
             SQLALCHEMY_DATABASE_URI=_normalise_db_url(db_url or ""),
             REDIS_URL=redis_url or "",
             ELASTICSEARCH_URL=env("ELASTICSEARCH_URL") or None,
+            ELASTICSEARCH_TIMEOUT=env_float("ELASTICSEARCH_TIMEOUT", cls.ELASTICSEARCH_TIMEOUT),
+            ELASTICSEARCH_INDEX_PREFIX=env("ELASTICSEARCH_INDEX_PREFIX") or cls.ELASTICSEARCH_INDEX_PREFIX,
             SMTP_URL=env("SMTP_URL") or None,
             MAIL_FROM=env("MAIL_FROM", cls.MAIL_FROM) or cls.MAIL_FROM,
             LOG_LEVEL=(env("LOG_LEVEL", "INFO") or "INFO").upper(),
@@ -149,6 +186,7 @@ class Config:
             TRUSTED_PROXIES=env_int("TRUSTED_PROXIES", 0),
             AUDIT_ANCHOR_FILE=env("AUDIT_ANCHOR_FILE") or "",
             METRICS_TOKEN=env("METRICS_TOKEN") or "",
+            PROMETHEUS_MULTIPROC_DIR=os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
             RETENTION_OUTBOX_DAYS=env_int("RETENTION_OUTBOX_DAYS", cls.RETENTION_OUTBOX_DAYS),
             RETENTION_DELIVERIES_DAYS=env_int("RETENTION_DELIVERIES_DAYS", cls.RETENTION_DELIVERIES_DAYS),
             RETENTION_SESSIONS_DAYS=env_int("RETENTION_SESSIONS_DAYS", cls.RETENTION_SESSIONS_DAYS),

@@ -7,7 +7,7 @@ problem (str) or None; the command prints every problem and exits 1 if any.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 
@@ -26,7 +26,7 @@ def _production_env(app: Flask) -> str | None:
 
 
 def _secret_key(app: Flask) -> str | None:
-    key = app.config.get("SECRET_KEY") or ""
+    key = app.config["SECRET_KEY"] or ""
     if len(key) < 50 or key.lower() in WEAK_KEYS or len(set(key)) < 10:
         return "SECRET_KEY must be at least 50 random characters"
     return None
@@ -47,7 +47,7 @@ def _cookies(app: Flask) -> str | None:
 
 
 def _proxies(app: Flask) -> str | None:
-    return None if app.config.get("TRUSTED_PROXIES", 0) > 0 else "TRUSTED_PROXIES is not set (client IPs unknown)"
+    return None if app.config["TRUSTED_PROXIES"] > 0 else "TRUSTED_PROXIES is not set (client IPs unknown)"
 
 
 def _argon2(app: Flask) -> str | None:
@@ -61,7 +61,7 @@ def _redis(app: Flask) -> str | None:
     from app.services import jobs
 
     try:
-        info = jobs.connection().config_get("*")
+        info = cast(dict[str, str], jobs.connection().config_get("*"))
     except Exception as exc:  # noqa: BLE001 - unreachable or CONFIG disabled both need a human
         return f"Redis settings could not be read ({type(exc).__name__})"
     bad = []
@@ -76,14 +76,14 @@ def _redis(app: Flask) -> str | None:
 
 def _database_role(app: Flask) -> str | None:
     from app.db_roles import app_role_problems
-    from app.extensions import db
+    from app.extensions import db_session
 
-    bad = app_role_problems(db.session.connection())
+    bad = app_role_problems(db_session().connection())
     return f"PostgreSQL: {'; '.join(bad)}" if bad else None
 
 
 def _metrics(app: Flask) -> str | None:
-    token = app.config.get("METRICS_TOKEN") or ""
+    token = app.config["METRICS_TOKEN"] or ""
     if token and len(token) < 24:
         return "METRICS_TOKEN is shorter than 24 characters"
     return None

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from app.config import ROOT
+from app.config import ROOT, env, env_int
 
 
 def _prepare() -> None:
@@ -18,7 +18,7 @@ def _prepare() -> None:
     from sqlalchemy import select
 
     from app import create_app
-    from app.extensions import db
+    from app.extensions import db, db_session
     from app.models import User
     from app.seed import seed
     from app.services.actor import Actor
@@ -27,20 +27,20 @@ def _prepare() -> None:
     app = create_app()
     with app.app_context():
         upgrade()
-        ensure_default_roles(db.session)
-        db.session.commit()
-        empty = db.session.scalar(select(User.id).limit(1)) is None
+        ensure_default_roles(db_session())
+        db_session().commit()
+        empty = db_session().scalar(select(User.id).limit(1)) is None
         # End this transaction before seeding: the seed drops and restores the foreign keys
         # that reference `users` on its own connection and would wait on our read lock.
-        db.session.rollback()
+        db_session().rollback()
         if empty:
             print("loading demo data …", flush=True)
             seed(db.engine, users=25, customers=200, tickets=2000)
-        email = os.environ.get("ADMIN_EMAIL", "admin@example.com")
-        password = os.environ.get("ADMIN_PASSWORD")
-        existing = db.session.scalar(select(User).where(User.email == email))
+        email = env("ADMIN_EMAIL", "admin@example.com") or "admin@example.com"
+        password = env("ADMIN_PASSWORD")
+        existing = db_session().scalar(select(User).where(User.email == email))
         if existing is None or password:
-            _, generated = create_admin(db.session, Actor.system("make run"), email, "Administrator", password)
+            _, generated = create_admin(db_session(), Actor.system("make run"), email, "Administrator", password)
             if generated:
                 print(f"\n  admin: {email}\n  password (shown once): {generated}\n", flush=True)
 
@@ -48,15 +48,16 @@ def _prepare() -> None:
 def main() -> int:
     embedded_redis: Any = None
     embedded_pg: Any = None
-    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+    if not (env("DATABASE_URL") and env("REDIS_URL")):
         from app import embedded
 
-        if not os.environ.get("DATABASE_URL"):
+        if not env("DATABASE_URL"):
             os.environ["DATABASE_URL"], embedded_pg = embedded.start_postgres()
             print(f"embedded PostgreSQL in {ROOT / 'instance' / 'pgdata'}", flush=True)
-        if not os.environ.get("REDIS_URL"):
-            os.environ["REDIS_URL"], embedded_redis = embedded.start_redis()
-            print(f"embedded Redis at {os.environ['REDIS_URL']}", flush=True)
+        if not env("REDIS_URL"):
+            redis_url, embedded_redis = embedded.start_redis()
+            os.environ["REDIS_URL"] = redis_url  # for Config.from_env here and in the child processes
+            print(f"embedded Redis at {redis_url}", flush=True)
     try:
         return _serve(embedded_pg is not None)
     finally:
@@ -74,8 +75,8 @@ def _serve(embedded_pg: bool = False) -> int:
         # Migrations and demo data ran as the owner; the app runs as a role that owns nothing.
         from app import embedded
 
-        os.environ["DATABASE_URL"] = embedded.app_role_url(os.environ["DATABASE_URL"])
-    port = os.environ.get("PORT", "8000")
+        os.environ["DATABASE_URL"] = embedded.app_role_url(env("DATABASE_URL") or "")
+    port = env_int("PORT", 8000)
     python = sys.executable
     procs = [
         subprocess.Popen([python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",

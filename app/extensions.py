@@ -8,6 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
 
 from app.models.base import Base
 
@@ -23,3 +24,13 @@ limiter = Limiter(
     swallow_errors=True,
     strategy="moving-window",
 )
+
+
+def db_session() -> Session:
+    """The session of the current application context.
+
+    ``db.session`` is Flask-SQLAlchemy's ``scoped_session`` proxy, which is not a ``Session`` to the
+    type checker; calling it returns the context's real session, the same object the proxy forwards
+    to. Services take a ``Session``: pass them ``db_session()``.
+    """
+    return db.session()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import re
 import sys
 import time
@@ -34,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.permissions import public
-from app.extensions import db
+from app.extensions import db_session
 from app.services import jobs
 
 bp = Blueprint("ops", __name__)
@@ -120,7 +119,7 @@ def init_app(app: Flask) -> None:
         LATENCY.labels(request.method, endpoint).observe(seconds)
         if endpoint in _LOGIN_ENDPOINTS and request.method == "POST" and resp.status_code == 401:
             LOGIN_FAILURES.inc()
-        slow = seconds >= current_app.config.get("SLOW_REQUEST_SECONDS", 1.0)
+        slow = seconds >= current_app.config["SLOW_REQUEST_SECONDS"]
         if slow:
             SLOW.labels(endpoint).inc()
         _request_line(resp.status_code, seconds, slow)
@@ -154,7 +153,8 @@ def _count_minute(status: int) -> None:
         pipe.hincrby(key, "all", 1)
         if status >= 500:
             pipe.hincrby(key, "5xx", 1)
-        pipe.expire(key, 1200).execute()
+        pipe.expire(key, 1200)
+        pipe.execute()
     except (RedisError, OSError, RuntimeError):
         pass
 
@@ -168,10 +168,10 @@ def health() -> Any:
 def readiness() -> dict[str, str]:
     checks = {}
     try:
-        db.session.execute(text("SELECT 1"))
+        db_session().execute(text("SELECT 1"))
         checks["database"] = "ok"
     except SQLAlchemyError as exc:
-        db.session.rollback()
+        db_session().rollback()
         checks["database"] = f"error: {type(exc).__name__}"
     try:
         jobs.connection().ping()
@@ -222,7 +222,7 @@ class _StoresCollector(Collector):
         lag = GaugeMetricFamily("backoffice_outbox_lag_seconds", "Age of the oldest undelivered event")
         locked = GaugeMetricFamily("backoffice_locked_accounts", "Accounts locked after failed sign-ins")
         try:
-            row = db.session.execute(
+            row = db_session().execute(
                 text(
                     "SELECT (SELECT extract(epoch FROM now() - min(occurred_at)) FROM outbox"
                     "  WHERE processed_at IS NULL AND parked_at IS NULL),"
@@ -232,14 +232,14 @@ class _StoresCollector(Collector):
             lag.add_metric([], float(row[0] or 0))
             locked.add_metric([], float(row[1] or 0))
         except SQLAlchemyError:
-            db.session.rollback()
+            db_session().rollback()
         yield lag
         yield locked
 
 
 def _registry() -> CollectorRegistry:
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if current_app.config["PROMETHEUS_MULTIPROC_DIR"]:
         multiprocess.MultiProcessCollector(registry)
     else:
         for collector in (REQUESTS, RESPONSES, LATENCY, SLOW, LOGIN_FAILURES):
@@ -251,7 +251,7 @@ def _registry() -> CollectorRegistry:
 @bp.get("/metrics")
 @public
 def metrics() -> Any:
-    token = current_app.config.get("METRICS_TOKEN") or ""
+    token = current_app.config["METRICS_TOKEN"] or ""
     if not metrics_allowed(request.remote_addr, request.headers.get("Authorization"), token):
         if token:
             return jsonify(error={"code": "unauthorized", "message": "Metrics need a token."}), 401

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from faker import Faker
@@ -32,6 +33,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.models.customer import TIERS
+
+Conn = psycopg.Connection[Any]  # the driver connection the loaders COPY through
 
 STATUS = (("open", 0.20), ("pending", 0.10), ("solved", 0.30), ("closed", 0.40))
 PRIORITY = (("low", 0.40), ("medium", 0.35), ("high", 0.20), ("urgent", 0.05))
@@ -71,7 +74,7 @@ TICKET_COPY = (
 )
 
 
-def lexemes(driver: object) -> dict[str, str | None]:
+def lexemes(driver: Conn) -> dict[str, str | None]:
     """Each vocabulary word's english lexeme (None for a stop word), asked of PostgreSQL once.
 
     Tickets are plain lowercase words joined by spaces, so their to_tsvector is exactly
@@ -79,7 +82,7 @@ def lexemes(driver: object) -> dict[str, str | None]:
     having the database parse and stem sixty words per row a million times.
     """
     vocabulary = [*WORDS, "refund"]
-    with driver.cursor() as cur:  # type: ignore[attr-defined]
+    with driver.cursor() as cur:
         cur.execute(
             "SELECT w, array_to_string(tsvector_to_array(to_tsvector('english', w)), ' ') FROM unnest(%s::text[]) w",
             (vocabulary,),
@@ -90,13 +93,21 @@ def lexemes(driver: object) -> dict[str, str | None]:
     return {w: (found.get(w) or None) for w in vocabulary}
 
 
-def tsvector_literal(words: list[str], lexeme_of: dict[str, str | None]) -> str:
-    """The text form of to_tsvector('english', ' '.join(words)) for vocabulary words."""
+def tsvector_literal(words: list[str], lexeme_of: dict[str, str | None], title_words: int = 0) -> str:
+    """The text form of the ticket trigger's vector for vocabulary words: the first `title_words`
+    weighted A, the rest B, as setweight(to_tsvector(title), 'A') || setweight(to_tsvector(body), 'B')
+    (the body's positions follow the title's last lexeme, as tsvector concatenation places them)."""
     positions: dict[str, list[str]] = {}
-    for pos, word in enumerate(words, 1):
+    last = 0
+    for pos, word in enumerate(words[:title_words], 1):
         lex = lexeme_of[word]
         if lex is not None:
-            positions.setdefault(lex, []).append(str(pos))
+            positions.setdefault(lex, []).append(f"{pos}A")
+            last = pos
+    for pos, word in enumerate(words[title_words:], 1):
+        lex = lexeme_of[word]
+        if lex is not None:
+            positions.setdefault(lex, []).append(f"{last + pos}" + ("B" if title_words else ""))
     return " ".join(f"'{lex}':{','.join(ps)}" for lex, ps in positions.items())
 
 
@@ -142,8 +153,8 @@ def _ordered_uuid(seq: int, bits: int) -> str:
     )
 
 
-def _copy(raw: object, sql: str, rows: Iterator[str]) -> None:
-    with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[attr-defined]
+def _copy(raw: Conn, sql: str, rows: Iterator[str]) -> None:
+    with raw.cursor() as cur, cur.copy(sql) as copy:
         buf: list[str] = []
         for row in rows:
             buf.append(row)
@@ -157,11 +168,11 @@ def _copy(raw: object, sql: str, rows: Iterator[str]) -> None:
 LOADED = ("support_tickets", "customers", "invoices")
 
 
-def _suspend(raw: object) -> tuple[list[str], list[str]]:
+def _suspend(raw: Conn) -> tuple[list[str], list[str]]:
     """Drop the loaded tables' secondary indexes and foreign keys (rebuilding them afterwards is many
     times cheaper than maintaining them, and checking and key-share-locking a parent row, per row).
     Returns the statements that restore them."""
-    with raw.cursor() as cur:  # type: ignore[attr-defined]
+    with raw.cursor() as cur:
         cur.execute(
             "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
             "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)",
@@ -197,7 +208,9 @@ def seed(
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     raw = engine.raw_connection()
     try:
-        driver = raw.driver_connection  # type: ignore[attr-defined]
+        driver = raw.driver_connection
+        if driver is None:  # typed optional for a pool entry already closed
+            raise RuntimeError("the seed connection has no database driver connection")
         staff = _seed_users(driver, fake, rnd, users, now)
         progress(f"{len(staff)} users")
         indexes, foreign_keys = _suspend(driver)
@@ -226,7 +239,7 @@ def seed(
     return SeedResult(users, customers, tickets, invoices, time.perf_counter() - started)
 
 
-def _seed_users(driver: object, fake: Faker, rnd: random.Random, n: int, now: datetime) -> list[uuid.UUID]:
+def _seed_users(driver: Conn, fake: Faker, rnd: random.Random, n: int, now: datetime) -> list[uuid.UUID]:
     roles = ("agent",) * 7 + ("manager",) * 2 + ("viewer",)
     rows = []
     ids = []
@@ -242,7 +255,7 @@ def _seed_users(driver: object, fake: Faker, rnd: random.Random, n: int, now: da
     return [uid for i, uid in enumerate(ids) if roles[i % len(roles)] in ("agent", "manager")]
 
 
-def _seed_customers(driver: object, fake: Faker, rnd: random.Random, ids: list[uuid.UUID], now: datetime) -> list[str]:
+def _seed_customers(driver: Conn, fake: Faker, rnd: random.Random, ids: list[uuid.UUID], now: datetime) -> list[str]:
     n = len(ids)
     tiers: list[str] = []
     companies = [fake.company().replace("\t", " ") for _ in range(min(n, 5000))]
@@ -274,7 +287,7 @@ def _seed_customers(driver: object, fake: Faker, rnd: random.Random, ids: list[u
 
 
 def _seed_invoices(
-    driver: object, rnd: random.Random, customer_ids: list[uuid.UUID], tiers: list[str], now: datetime
+    driver: Conn, rnd: random.Random, customer_ids: list[uuid.UUID], tiers: list[str], now: datetime
 ) -> int:
     count = 0
     clock, now_s = _Clock(), int(now.timestamp())
@@ -338,7 +351,7 @@ def ticket_rows(
             f"{assignee}\t{' '.join(title_words).capitalize()}\t{' '.join(desc_words)}\t"
             f"{priorities[int(rand() * 100)]}\t{status}\t{clock(created)}\t{clock(updated)}\t{resolved}\t"
             f"{clock(created + 8 * 3600)}\t{clock(created + 3 * DAY)}\t"
-            f"{tsvector_literal(title_words + desc_words, lexeme_of)}\n"
+            f"{tsvector_literal(title_words + desc_words, lexeme_of, len(title_words))}\n"
         )
 
 
@@ -365,7 +378,7 @@ def _start_ticket_loaders(
         return []
     ctx = multiprocessing.get_context("spawn")
     shares = [n // WORKERS + (1 if k < n % WORKERS else 0) for k in range(WORKERS)]
-    loaders = [
+    loaders: list[multiprocessing.process.BaseProcess] = [
         ctx.Process(target=_load_tickets, args=(url, seed_value, k, share, customers, staff_s, now_s), daemon=True)
         for k, share in enumerate(shares)
         if share

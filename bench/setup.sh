@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create and seed the benchmark database (backoffice_bench): migrate, 200 staff, 100,000 customers,
 # 1,000,000 tickets in the peer's shape, and a bench admin with a known password.
-# Usage: bench/setup.sh            (RESET=1 drops and recreates an existing database)
+# Usage: bench/setup.sh            (RESET=1 drops and recreates an existing database;
+#        BENCH_TICKETS=N seeds fewer tickets, BENCH_DB=name another database)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bench_env
@@ -16,7 +17,7 @@ if [ -z "$exists" ]; then
   flask db upgrade
   echo "== seeding (timed) =="
   /usr/bin/time -f "seed wall %e s, max RSS %M KB" \
-    "$VENV/bin/flask" --app wsgi seed --users 200 --customers 100000 --tickets 1000000 ${SEED_ARGS:-} \
+    "$VENV/bin/flask" --app wsgi seed --users 200 --customers 100000 --tickets "${BENCH_TICKETS:-1000000}" ${SEED_ARGS:-} \
     2>&1 | tee "$BENCH_OUT/seed.log"
 else
   echo "$BENCH_DB exists; seeding skipped (RESET=1 to recreate)"

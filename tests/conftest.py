@@ -130,12 +130,14 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
 TRUNCATE = (
     "export_parts, event_deliveries, outbox, notifications, notification_emails, analytics_events, refresh_tokens, "
     "idempotency_keys, "
-    "ticket_comments, support_tickets, invoices, customers, user_sessions, two_factor_devices, "
+    "ticket_comments, support_tickets, invoices, customer_health_history, customer_health, customers, "
+    "user_sessions, two_factor_devices, "
     "two_factor_recovery_codes, user_two_factor, users"
 )
 # Tables a committed test leaves alone: seeded reference data, the append-only audit log, and the
 # dashboard rollups (kept by triggers; tests compare them before and after).
-KEPT = ("roles", "sla_policies", "audit_log", "ticket_daily_stats", "ticket_open_counts", "revenue_daily")
+KEPT = ("roles", "sla_policies", "audit_log", "ticket_daily_stats", "ticket_open_counts", "revenue_daily",
+        "health_settings")
 
 
 def truncate_all(app: Flask) -> None:

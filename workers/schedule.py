@@ -6,23 +6,29 @@ Interval jobs run once at start, then every interval. Run one scheduler per depl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rq.cron import CronScheduler
 
 from workers.jobs.audit import anchor_audit_chain
 from workers.jobs.dashboard import rebuild_rollups
 from workers.jobs.events import relay_outbox
+from workers.jobs.health import recompute_all as recompute_health
 from workers.jobs.notifications import send_notification_emails
 from workers.jobs.retention import purge_expired
+from workers.jobs.search import reconcile_search_index
 from workers.jobs.tickets import mark_sla_breaches
 
 # (function, queue, seconds between runs)
-PERIODIC = [
+PERIODIC: list[tuple[Callable[[], object], str, int]] = [
     (relay_outbox, "default", 60),
     (rebuild_rollups, "low", 24 * 3600),
     (mark_sla_breaches, "default", 60),
     (anchor_audit_chain, "low", 600),
     (purge_expired, "low", 24 * 3600),
     (send_notification_emails, "default", 60),
+    (recompute_health, "low", 24 * 3600),
+    (reconcile_search_index, "low", 3600),
 ]
 
 

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Flask, Response, current_app, request
 
 from app.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-DEFAULTS: dict[str, Any] = {
-    "API_JWT_SECRET": None,  # default: derived from SECRET_KEY
-    "API_ISSUER": None,  # default: PUBLIC_URL
-    "API_AUDIENCE": "backoffice-api",
-    "API_ACCESS_TTL_SECONDS": 15 * 60,
-    "API_REFRESH_TTL_DAYS": 14,
-    "API_REFRESH_IDLE_DAYS": 7,
-    "API_RATE_LIMIT": "300 per minute",
-    "API_IP_RATE_LIMIT": "600 per minute",
-    "API_LOGIN_RATE_LIMIT": "20 per minute",
-    "API_REFRESH_RATE_LIMIT": "60 per minute",
-    "API_MAX_BODY": 256 * 1024,
-}
-
-
+# Its settings (API_*: token signing and lifetimes, rate limits, body size) are fields of app.config.Config.
 _configured = False
 
 
@@ -53,8 +37,6 @@ def register(app: Flask) -> None:
     from app.api.errors import register_errors
     from app.api.security import rate_key
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     global _configured
     if not _configured:  # blueprint setup happens once, before its first registration
         _configured = True

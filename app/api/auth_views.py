@@ -10,7 +10,7 @@ from app.api import bp
 from app.api.endpoint import operation
 from app.api.schemas import LoginIn, RefreshIn, TokenOut
 from app.api.security import api_actor, current_api_user, token_settings
-from app.extensions import db, limiter
+from app.extensions import db_session, limiter
 from app.services import auth, tokens
 
 
@@ -35,7 +35,7 @@ def _tokens(pair: tokens.TokenPair) -> Any:
 def login(body: LoginIn) -> Any:
     cfg = current_app.config
     policy = auth.LoginPolicy(cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
-    pair = tokens.login(db.session, api_actor(), body.email, body.password, policy, token_settings(), body.otp)
+    pair = tokens.login(db_session(), api_actor(), body.email, body.password, policy, token_settings(), body.otp)
     return _tokens(pair)
 
 
@@ -44,19 +44,19 @@ def login(body: LoginIn) -> Any:
            summary="Rotate a refresh token", description="Each refresh token works once; reuse revokes its family.")
 @limiter.limit(_refresh_limit, override_defaults=False)
 def refresh(body: RefreshIn) -> Any:
-    return _tokens(tokens.refresh(db.session, api_actor(), body.refresh_token, token_settings()))
+    return _tokens(tokens.refresh(db_session(), api_actor(), body.refresh_token, token_settings()))
 
 
 @operation(bp, "POST", "/auth/logout", permission="public", tag="auth", body=RefreshIn, status=204,
            errors=(413, 415, 422), summary="Revoke a refresh token and its family")
 @limiter.limit(_refresh_limit, override_defaults=False)
 def logout(body: RefreshIn) -> Any:
-    tokens.logout(db.session, api_actor(), body.refresh_token)
+    tokens.logout(db_session(), api_actor(), body.refresh_token)
     return "", 204
 
 
 @operation(bp, "POST", "/auth/logout-everywhere", permission="authenticated", tag="auth", status=204,
            errors=(409, 422), summary="End every session and token of the signed-in user")
 def logout_everywhere() -> Any:
-    tokens.logout_everywhere(db.session, api_actor(), current_api_user())
+    tokens.logout_everywhere(db_session(), api_actor(), current_api_user())
     return "", 204

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db, limiter
+from app.extensions import db_session, limiter
 from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -90,19 +90,19 @@ def register_errors(bp: Blueprint) -> None:
     @bp.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError) -> Response:
         # A race the service's own check could not see (e.g. two creates with one email).
-        db.session.rollback()
+        db_session().rollback()
         return envelope(409, "This conflicts with another record that was just saved. Reload and try again.")
 
     @bp.errorhandler(DataError)
     def _bad_value(exc: DataError) -> Response:
-        db.session.rollback()
+        db_session().rollback()
         return envelope(422, "A value is out of range or not acceptable.")
 
     @bp.errorhandler(OperationalError)
     @bp.errorhandler(RedisError)
     def _database_down(exc: Exception) -> Response:
         log.warning("store unavailable: %s", type(exc).__name__)
-        db.session.rollback()
+        db_session().rollback()
         resp = envelope(503, "The service is temporarily unavailable. Try again shortly.")
         resp.headers["Retry-After"] = "5"
         return resp

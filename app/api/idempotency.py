@@ -23,7 +23,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.api.errors import ApiError
-from app.extensions import db
+from app.extensions import db_session
 from app.models import IdempotencyKey
 from app.models.base import utcnow
 
@@ -41,7 +41,7 @@ def request_hash() -> str:
 def _reserve(user_id: Any, key: str, digest: str) -> IdempotencyKey | None:
     """None when this request now owns the key (uncommitted: it commits with the work), else the
     existing row. A concurrent holder of the key makes the INSERT wait until it commits or rolls back."""
-    session = db.session
+    session = db_session()
     session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
     session.execute(delete(IdempotencyKey).where(
         IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.created_at < utcnow() - KEEP_FOR
@@ -77,11 +77,11 @@ def _replay(row: IdempotencyKey, digest: str) -> Response:
 def _finish(user_id: Any, key: str, resp: Response) -> None:
     where = (IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     if 200 <= resp.status_code < 300:
-        db.session.execute(update(IdempotencyKey).where(*where).values(
+        db_session().execute(update(IdempotencyKey).where(*where).values(
             status_code=resp.status_code, response_body=resp.get_data(as_text=True)))
     else:
-        db.session.execute(delete(IdempotencyKey).where(*where))
-    db.session.commit()
+        db_session().execute(delete(IdempotencyKey).where(*where))
+    db_session().commit()
 
 
 def run(user_id: Any, call: Callable[[], Any]) -> Response:
@@ -98,7 +98,7 @@ def run(user_id: Any, call: Callable[[], Any]) -> Response:
     try:
         resp = make_response(call())
     except BaseException:
-        db.session.rollback()
+        db_session().rollback()
         _finish(user_id, key, make_response("", 500))
         raise
     _finish(user_id, key, resp)

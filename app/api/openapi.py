@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from app.api.endpoint import OPERATIONS, Operation
 from app.api.errors import CODES
@@ -54,8 +54,9 @@ def _query_params(model: type[BaseModel]) -> list[dict[str, Any]]:
     return params
 
 
-def _models() -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
-    pairs: list[tuple[type[BaseModel], Any]] = [(ErrorBody, "serialization"), (ListMeta, "serialization")]
+def _models() -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    """The JSON schema of each (model, mode) pair, and the shared definitions they refer to."""
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization"), (ListMeta, "serialization")]
     for op in OPERATIONS:
         if op.body is not None:
             pairs.append((op.body, "validation"))

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
+
+from app.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +26,7 @@ CATALOG: dict[str, tuple[str, ...]] = {
     "users": ("read", "create", "update", "suspend", "set_role"),
     "roles": ("read", "manage"),
     "customers": ("read", "create", "update", "suspend"),
+    "health": ("manage",),  # the customer health weights and bands
     "invoices": ("read", "update"),
     "tickets": ("read", "create", "update", "assign", "comment", "bulk", "export"),
     "sla": ("manage",),
@@ -99,6 +102,12 @@ def is_valid_grant(grant: str) -> bool:
     return len(parts) == 3 and parts[1] in CATALOG[parts[0]] and parts[2] != ""
 
 
+# How the grant matched: `*`, `area:*`, the permission itself, the permission on the named object, or
+# (the route guard's question, `any_object`) the permission on some object.
+MatchKind = Literal["everything", "area", "exact", "resource", "some-object"]
+NamedMatchKind = Literal["everything", "area", "exact", "resource"]
+
+
 @dataclass(frozen=True)
 class Explanation:
     """Why a permission is allowed or refused: the one answer `can()` and the explainer share."""
@@ -107,7 +116,7 @@ class Explanation:
     resource: str | None
     allowed: bool
     matched: str | None = None  # the grant that allowed it
-    kind: str | None = None  # everything | area | exact | resource | some-object
+    kind: MatchKind | None = None
     source: str | None = None  # where the matched grant comes from (a role, "extra grant")
     # When refused: grants that would allow it, narrowest first.
     nearest: tuple[str, ...] = ()
@@ -133,7 +142,7 @@ def explain(grants: Iterable[str] | Sources, permission: str, resource: str | No
     """
     sources = _as_sources(grants)
     area = permission.split(":", 1)[0]
-    wanted: list[tuple[str, str]] = [("*", "everything"), (f"{area}:*", "area"), (permission, "exact")]
+    wanted: list[tuple[str, NamedMatchKind]] = [("*", "everything"), (f"{area}:*", "area"), (permission, "exact")]
     if resource is not None:
         wanted.append((f"{permission}:{resource}", "resource"))
     for grant, kind in wanted:
@@ -230,15 +239,16 @@ def _guard(permission: str | None, label: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 if _wants_json():
                     abort(401)
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+                return login_manager.unauthorized()
             if permission is not None:
                 answer = explain_user(current_user, permission, any_object=True)
                 if not answer.allowed:
                     raise Refused(answer)
             return view(*args, **kwargs)
 
+        # A marker the route inventory reads; mypy has no way to declare an attribute on a function.
         wrapped.required_permission = label  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator
 
@@ -255,5 +265,5 @@ def login_only(view: F) -> F:
 
 def public(view: F) -> F:
     """Mark a view as open to anonymous users (login, health). Checked by the route inventory."""
-    view.required_permission = "public"  # type: ignore[attr-defined]
+    view.required_permission = "public"  # type: ignore[attr-defined]  # the marker, as in _guard
     return view

@@ -4,6 +4,7 @@ from app.models.activity import AnalyticsEvent, IdempotencyKey, Notification, No
 from app.models.audit import AuditRecord
 from app.models.base import Base
 from app.models.customer import Customer, Invoice
+from app.models.health import CustomerHealth, CustomerHealthHistory, HealthSettings
 from app.models.outbox import EventDelivery, OutboxEvent
 from app.models.role import Role
 from app.models.rollup import RevenueDaily, TicketDailyStats, TicketOpenCount
@@ -16,7 +17,10 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Customer",
+    "CustomerHealth",
+    "CustomerHealthHistory",
     "EventDelivery",
+    "HealthSettings",
     "IdempotencyKey",
     "Invoice",
     "Notification",

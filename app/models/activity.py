@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -85,7 +86,7 @@ class AnalyticsEvent(Base):
     type: Mapped[str] = mapped_column(String(48))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    data: Mapped[dict] = mapped_column(JSONB, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), unique=True)
 
 

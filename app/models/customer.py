@@ -3,12 +3,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, FetchedValue, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamps, UUIDPk
+from app.models.health import CustomerHealth
 
 TIERS = ("free", "starter", "professional", "enterprise")
 CUSTOMER_STATUSES = ("active", "suspended", "churned")
@@ -31,8 +33,14 @@ class Customer(UUIDPk, Timestamps, Base):
     contact_email: Mapped[str] = mapped_column(String(254))
     subscription_tier: Mapped[str] = mapped_column(String(20), default="free", server_default="free")
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
-    metadata_: Mapped[dict] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Written by app.services.health only (a row per customer from the insert trigger of migration 0010).
+    health: Mapped[CustomerHealth] = relationship(viewonly=True, uselist=False)
+    # Weighted simple tsvector, a generated column (migration 0012_search_everywhere).
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -67,6 +67,8 @@ class Ticket(UUIDPk, Timestamps, Base):
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Times the ticket went from solved/closed back to an open status (a trigger counts them, migration 0010).
+    reopened_count: Mapped[int] = mapped_column(Integer, server_default="0", server_onupdate=FetchedValue())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # english to_tsvector(title || ' ' || description), kept by a database trigger (migration 0005).
     search_vector: Mapped[str | None] = mapped_column(

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import INET, JSONB, UUID
+from sqlalchemy import DateTime, FetchedValue, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import INET, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamps, UUIDPk, utcnow
@@ -35,7 +36,11 @@ class User(UUIDPk, Timestamps, Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped to end every session and API token family of this user.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    preferences: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    # Weighted simple tsvector, a generated column (migration 0012_search_everywhere).
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
 
     role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
 
@@ -51,7 +56,11 @@ class User(UUIDPk, Timestamps, Base):
     def is_anonymous(self) -> bool:
         return False
 
-    # The session loader sets `current_session_id`: the server-side session of this request.
+    if TYPE_CHECKING:
+        # Not a column: the session loader sets it to the server-side session of this request.
+        # Declared for the type checker only; a plain annotation here would be read as a mapping.
+        current_session_id: str | None
+
     def get_id(self) -> str | None:
         return getattr(self, "current_session_id", None)
 

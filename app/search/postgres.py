@@ -1,27 +1,173 @@
-"""PostgreSQL full-text search over the GIN-indexed search_vector column (kept by a trigger)."""
+"""PostgreSQL full-text search: weighted GIN-indexed tsvectors, websearch syntax, pg_trgm for partial
+names and emails, ticket numbers by their unique index, ranking among the newest matches, headlines for
+the shown rows only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, String, false, func, literal, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Ticket
+from app.models import Customer, Ticket, User
+from app.search.documents import present
+from app.search.query import Parsed, like_pattern
+from app.search.types import MARK, UNMARK, Hit
+from app.services.listing import planner_rows
+
+# Ranking reads every candidate's vector: candidates are the newest matches, so a word found in a
+# quarter of a million tickets costs as much as one found in a hundred.
+CANDIDATES_PER_HIT = 4
+SPARSE = 20_000  # planner-estimated matches below which a search reads its GIN bitmap and sorts
+HEADLINE = f"StartSel={MARK}, StopSel={UNMARK}, MaxWords=18, MinWords=6, MaxFragments=1"
+MIN_TRIGRAM = 3  # shorter patterns cannot use a trigram index
+
+
+def tsquery(config: str, parsed: Parsed) -> ColumnElement[Any] | None:
+    """websearch_to_tsquery for the words, `&&` a prefix query for the last word being typed."""
+    parts: list[ColumnElement[Any]] = []
+    if parsed.words:
+        parts.append(func.websearch_to_tsquery(config, parsed.words))
+    if parsed.prefix:
+        parts.append(func.to_tsquery(config, parsed.prefix + ":*"))  # prefix holds letters and digits only
+    if not parts:
+        return None
+    query = parts[0]
+    for part in parts[1:]:
+        query = query.op("&&")(part)
+    return query
+
+
+def _haystack(*columns: Any) -> ColumnElement[str]:
+    """The expression of a trigram index (migrations 0001 and 0012): lower(a) || ' ' || lower(b) ..."""
+    space = literal_column("' '", type_=String)
+    expr: Any = func.lower(columns[0])
+    for column in columns[1:]:
+        expr = expr.op("||")(space).op("||")(func.lower(column))
+    return expr
+
+
+CUSTOMER_HAYSTACK = (Customer.company_name, Customer.contact_name, Customer.contact_email)
+USER_HAYSTACK = (User.name, User.email)
+
+
+def _matches(vector: Any, config: str, parsed: Parsed, haystack: Sequence[Any]) -> ColumnElement[bool]:
+    conds: list[ColumnElement[bool]] = []
+    query = tsquery(config, parsed)
+    if query is not None:
+        conds.append(vector.op("@@")(query))
+    if len(parsed.raw) >= MIN_TRIGRAM:
+        conds.append(_haystack(*haystack).like(like_pattern(parsed.raw), escape="\\"))
+    return or_(*conds) if conds else false()
+
+
+def customer_condition(parsed: Parsed) -> ColumnElement[bool]:
+    return _matches(Customer.search_vector, "simple", parsed, CUSTOMER_HAYSTACK)
+
+
+def user_condition(parsed: Parsed) -> ColumnElement[bool]:
+    return _matches(User.search_vector, "simple", parsed, USER_HAYSTACK)
+
+
+def ticket_condition(parsed: Parsed, customer_ids: Sequence[uuid.UUID] = ()) -> ColumnElement[bool]:
+    """A ticket number; or the words in title or description; or a ticket of one of these customers
+    (whose name, contact or email matched: fetched first, so the planner sees a list it can index)."""
+    if parsed.number is not None:
+        return Ticket.number == parsed.number
+    conds: list[ColumnElement[bool]] = []
+    query = tsquery("english", parsed)
+    if query is not None:
+        conds.append(Ticket.search_vector.op("@@")(query))
+    if customer_ids:
+        conds.append(Ticket.customer_id.in_(list(customer_ids)))
+    return or_(*conds) if conds else false()
+
+
+def matching_customers(session: Session, parsed: Parsed, limit: int = 50) -> list[uuid.UUID]:
+    if parsed.number is not None or parsed.empty:
+        return []
+    return list(session.scalars(select(Customer.id).where(customer_condition(parsed)).limit(limit)))
+
+
+def is_sparse_estimate(rows: int) -> bool:
+    return rows < SPARSE
+
+
+def is_sparse(session: Session, cond: ColumnElement[bool], model: Any = Ticket) -> bool:
+    """Whether the planner expects few enough matches that reading them all from the GIN bitmap beats
+    walking the recency index until enough match (a word in one ticket of four fills a page at once;
+    a word in none would walk all million)."""
+    return is_sparse_estimate(planner_rows(session, select(model.id).where(cond)))
+
+
+def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
+    return stmt if allowed is None else stmt.where(column.in_(allowed))
+
+
+def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any, query: Any,
+            allowed: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
+    """Ids of the best `limit` matches among the newest CANDIDATES_PER_HIT * limit, best first."""
+    inner = _scoped(select(table.id, table.updated_at, vector.label("v")).where(cond), table.id, allowed)
+    # Staff are few: any plan is quick, so their search spends no round trip asking the planner.
+    sparse = table is not User and is_sparse(session, cond, table)
+    newest = table.updated_at if not sparse else func.coalesce(
+        table.updated_at, table.updated_at)  # hidden from the planner: read the bitmap, then sort
+    cand = inner.order_by(newest.desc()).limit(CANDIDATES_PER_HIT * limit).subquery("cand")
+    rank = func.ts_rank(cand.c.v, query) if query is not None else literal(0)
+    stmt = select(cand.c.id).order_by(rank.desc(), cand.c.updated_at.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def search_tickets(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
+    query = tsquery("english", parsed)
+    # The customers themselves are their own group in global search: tickets match by their own text here.
+    cond = ticket_condition(parsed)
+    ids = _ranked(session, cond, Ticket, Ticket.search_vector, query, allowed, limit)
+    clean = func.translate(Ticket.description, MARK + UNMARK, "")
+    snippet = func.ts_headline("english", clean, query, HEADLINE) if query is not None else None
+    return present(session, "tickets", ids, snippet_sql=snippet)
+
+
+def search_customers(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
+    ids = _ranked(session, customer_condition(parsed), Customer, Customer.search_vector, tsquery("simple", parsed),
+                  allowed, limit)
+    return present(session, "customers", ids)
+
+
+def search_users(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
+    ids = _ranked(session, user_condition(parsed), User, User.search_vector, tsquery("simple", parsed),
+                  allowed, limit)
+    return present(session, "users", ids)
+
+
+SEARCHES: dict[str, Callable[[Session, Parsed, list[uuid.UUID] | None, int], list[Hit]]] = {
+    "tickets": search_tickets, "customers": search_customers, "users": search_users,
+}
+CONDITIONS: dict[str, Callable[[Session, Parsed], ColumnElement[bool]]] = {
+    "tickets": lambda session, parsed: ticket_condition(parsed, matching_customers(session, parsed)),
+    "customers": lambda _session, parsed: customer_condition(parsed),
+    "users": lambda _session, parsed: user_condition(parsed),
+}
 
 
 class PostgresSearch:
     name = "postgres"
 
-    def ticket_condition(self, q: str) -> ColumnElement[bool]:
-        # websearch_to_tsquery never raises on user input ("a OR -b", quotes, stray symbols).
-        return Ticket.search_vector.op("@@")(func.websearch_to_tsquery("english", q))
+    def condition(self, session: Session, entity: str, parsed: Parsed) -> ColumnElement[bool]:
+        return CONDITIONS[entity](session, parsed)
+
+    def search(self, session: Session, entity: str, parsed: Parsed, allowed: list[uuid.UUID] | None,
+               limit: int) -> list[Hit]:
+        return SEARCHES[entity](session, parsed, allowed, limit)
 
 
 def reindex(session: Session, batch: int = 10_000, progress: Callable[[int], None] = lambda _n: None) -> int:
     """Recompute every ticket's search_vector (the trigger does it on a title write; updated_at is
     kept, so no list reorders), in batches
-    so no transaction holds a million row locks. Returns how many tickets were reindexed."""
+    so no transaction holds a million row locks. Returns how many tickets were reindexed.
+    Customers' and users' vectors are generated columns: always current."""
     done, last = 0, None
     while True:
         stmt = select(Ticket.id).order_by(Ticket.id).limit(batch)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
 from app import csv_safe
 from app.models import AnalyticsEvent
+from app.services import freshness
 from app.services.actor import Actor
 from app.services.catalogue import TRACKED
 from app.services.dashboard import DateRange
@@ -24,11 +27,16 @@ class Report:
     days: list[date]
     types: list[str]
     counts: dict[tuple[date, str], int]
+    at: float = field(default_factory=time.time)  # when the query ran (reports are never cached)
+
+    @property
+    def stamp(self) -> freshness.Stamp:
+        return freshness.Stamp(self.at, cached=False, max_age=0)
 
     def count(self, day: date, type_: str) -> int:
         return self.counts.get((day, type_), 0)
 
-    def chart(self) -> dict:
+    def chart(self) -> dict[str, Any]:
         """The Chart.js spec that static/js/dashboard.js draws."""
         return {"type": "line", "labels": [d.isoformat() for d in self.days],
                 "datasets": [{"label": t, "data": [self.count(d, t) for d in self.days], "color": i}

@@ -261,4 +261,4 @@ def anchor_file(config: Any) -> Path:
     administrators cannot write: another host, or a file owned by another OS user)."""
     from app.config import INSTANCE
 
-    return Path(config.get("AUDIT_ANCHOR_FILE") or INSTANCE / "audit-anchors.log")
+    return Path(config["AUDIT_ANCHOR_FILE"] or INSTANCE / "audit-anchors.log")

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
@@ -32,7 +32,7 @@ EXPORT_TTL = 3600
 # Every audit target type, with the page that shows one (None: it has no page of its own).
 TARGET_URLS: dict[str, str | None] = {"user": "/users/{}", "customer": "/customers/{}", "ticket": "/tickets/{}",
                                       "role": None, "invoice": None, "job": None, "audit": None,
-                                      "event": None}
+                                      "event": None, "health_settings": "/customers/health-settings"}
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def export_status(actor: Actor, job_id: str) -> ExportStatus:
 
 def export_file(actor: Actor, job_id: str) -> bytes:
     _owned_job(actor, job_id)
-    data = jobs.connection().get(_export_key(job_id))
+    data = cast(bytes | None, jobs.connection().get(_export_key(job_id)))
     if data is None:
         raise NotFound("This export is not ready, or has expired.")
-    return gzip.decompress(data)  # type: ignore[arg-type]
+    return gzip.decompress(data)

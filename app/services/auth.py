@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.services import audit, events, login_throttle
 from app.services.actor import Actor
 from app.services.errors import DomainError
-from app.services.uow import transaction
+from app.services.uow import affected, transaction
 
 
 class LoginFailed(DomainError):
@@ -176,4 +176,4 @@ def end_all_sessions(session: Session, user: User, keep_token: str | None = None
         update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return session.execute(stmt.values(revoked_at=utcnow())).rowcount  # type: ignore[attr-defined]
+    return affected(session, stmt.values(revoked_at=utcnow()))

@@ -8,7 +8,7 @@ and an event whose declared consumers are not registered is never marked process
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 H = "app.services.handlers."
 
@@ -51,26 +51,40 @@ CATALOGUE: dict[str, EventType] = {
         _e("role.created", "name", published=True),
         _e("role.updated", "name", published=True),
         # Customers and invoices
-        _e("customer.created", _ACTOR, published=True),
+        _e("customer.created", _ACTOR, "health.recompute_for_customer", published=True),
         _e("customer.updated", _ACTOR, published=True),
         _e("customer.tier_changed", f"{_ACTOR} from to", "analytics.track"),
         _e("customer.suspended", f"{_ACTOR} from", published=True),
         _e("customer.reactivated", f"{_ACTOR} from", published=True),
-        _e("invoice.paid", f"{_ACTOR} customer_id amount", published=True),
+        _e("invoice.paid", f"{_ACTOR} customer_id amount", "health.recompute_for_invoice", published=True),
         # Tickets (bulk changes emit the same per-ticket events, marked "bulk")
-        _e("ticket.created", f"{_TICKET} customer_id", "analytics.track"),
+        _e("ticket.created", f"{_TICKET} customer_id", "health.recompute_for_ticket", "analytics.track"),
         _e("ticket.assigned", f"{_TICKET} assignee_id bulk", "tickets.notify_assignee"),
-        _e("ticket.status_changed", f"{_TICKET} from to bulk", "tickets.notify_update", published=True),
-        _e("ticket.priority_changed", f"{_TICKET} from to bulk", "tickets.notify_update", published=True),
+        _e("ticket.status_changed", f"{_TICKET} from to bulk", "tickets.notify_update", "health.recompute_for_ticket",
+           published=True),
+        _e("ticket.priority_changed", f"{_TICKET} from to bulk", "tickets.notify_update",
+           "health.recompute_for_ticket", published=True),
         _e("ticket.solved", f"{_TICKET} bulk", "analytics.track"),
-        _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee"),
+        _e("ticket.bulk_updated", f"ids field value {_ACTOR}", "tickets.notify_bulk_assignee",
+           "health.recompute_for_bulk"),
         _e("ticket.reply_added", f"number comment_id internal mentioned {_ACTOR}", "tickets.email_customer",
            "tickets.notify_mentions", "tickets.notify_update"),
-        _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach"),
+        _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach", "health.recompute_for_ticket"),
         # Email: every message leaves through the outbox (app/services/mail.py)
         _e("email.requested", "to subject text html", "mail.deliver"),
     )
 }
+
+# The types that change what a search shows: the search index follows each (handlers.search.index_change;
+# a no-op without Elasticsearch). Edits no event announces are caught by the periodic reconciliation.
+INDEXED: tuple[str, ...] = (
+    "user.created", "user.activated", "user.updated", "user.email_changed", "user.role_changed", "user.suspended",
+    "user.reactivated", "customer.created", "customer.updated", "customer.tier_changed", "customer.suspended",
+    "customer.reactivated", "ticket.created", "ticket.assigned", "ticket.status_changed", "ticket.solved",
+    "ticket.bulk_updated",
+)
+CATALOGUE.update({name: replace(CATALOGUE[name], consumers=(*CATALOGUE[name].consumers, H + "search.index_change"))
+                  for name in INDEXED})
 
 # The types the analytics handler records, in the order the /reports page offers them (the
 # catalogue test checks this agrees with the consumers above).

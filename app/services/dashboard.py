@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.models import Customer, Ticket, User
 from app.models.rollup import NO_ASSIGNEE, RevenueDaily, TicketDailyStats, TicketOpenCount
 from app.models.ticket import OPEN_STATUSES, PRIORITIES
-from app.services import dashboard_health, jobs
+from app.services import dashboard_health, freshness, health, jobs
 from app.services.actor import Actor
 from app.services.uow import transaction
 
@@ -29,7 +29,7 @@ RANGES = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days", "quarter
           "custom": "Custom"}
 DEFAULT_RANGE = "30d"
 MAX_DAYS = 731
-FULL_WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "recent")
+FULL_WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "at_risk", "recent")
 AGENT_WIDGETS = ("my_cards", "recent")
 REFRESH_CHOICES = (0, 2, 5, 10, 30, 60, 300)
 
@@ -104,42 +104,53 @@ def _cache_key(widget: str, scope: str, rng: DateRange) -> str:
     return f"dash:v1:{widget}:{scope}:{rng.start}:{rng.end}"
 
 
-def cached(widget: str, scope: str, rng: DateRange, max_age: float, compute: Callable[[], dict]) -> dict:
+@dataclass(frozen=True)
+class Widget:
+    """A widget's data with its freshness and the digest of the data (for the ETag)."""
+
+    data: dict[str, Any]
+    stamp: freshness.Stamp
+    digest: str
+
+
+def cached(widget: str, scope: str, rng: DateRange, max_age: float,
+           compute: Callable[[], dict[str, Any]]) -> Widget:
     """A value computed within max_age seconds (shared by everyone), else computed now.
 
     Entries carry their own time, so a viewer refreshing every 2 s never sees a value older than
     2 s even though someone refreshing every minute stored it. The entry is kept a day: it is
-    also the last good value behind the stale marker.
+    also the last good value behind the stale marker. Its digest is taken once, when it is computed.
     """
     redis = jobs.connection()
     key = _cache_key(widget, scope, rng)
     try:
-        raw = redis.get(key)
+        raw = cast(bytes | None, redis.get(key))
         if raw:
             entry = json.loads(raw)
-            if time.time() - entry["at"] < max_age:
-                return entry["data"]
+            if time.time() - entry["at"] < max_age and "digest" in entry:
+                return Widget(entry["data"], freshness.Stamp(entry["at"], True, max_age), entry["digest"])
     except (RedisError, OSError, ValueError, KeyError):
         pass
-    data = compute()
-    entry = json.dumps({"at": time.time(), "data": data}, default=str)
+    data, at = compute(), time.time()
+    digest = freshness.digest(data)
+    entry = json.dumps({"at": at, "data": data, "digest": digest}, default=str)
     try:
         redis.setex(key, 86400, entry)
     except (RedisError, OSError):
         pass
-    return data
+    return Widget(data, freshness.Stamp(at, False, max_age), digest)
 
 
-def last_good(widget: str, scope: str, rng: DateRange) -> dict | None:
+def last_good(widget: str, scope: str, rng: DateRange) -> dict[str, Any] | None:
     """The last value that rendered, with its time, for the stale marker; None if there is none."""
     try:
-        raw = jobs.connection().get(_cache_key(widget, scope, rng))
+        raw = cast(bytes | None, jobs.connection().get(_cache_key(widget, scope, rng)))
     except (RedisError, OSError):
         return None
     return json.loads(raw) if raw else None
 
 
-def widget_data(session: Session, actor: Actor, widget: str, rng: DateRange, max_age: float) -> dict:
+def widget_data(session: Session, actor: Actor, widget: str, rng: DateRange, max_age: float) -> Widget:
     """The data of one widget; widgets outside the actor's dashboard are refused."""
     actor.require("dashboard:read")
     if widget not in FULL_WIDGETS + AGENT_WIDGETS:
@@ -210,7 +221,7 @@ def _card_numbers(session: Session, rng: DateRange) -> Any:
     )).one()
 
 
-def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
+def cards(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     n = _card_numbers(session, rng)
     return {
         "total_users": n.users, "new_users": n.new_users, "new_users_prev": n.new_users_prev,
@@ -221,7 +232,7 @@ def cards(session: Session, rng: DateRange, _: Any = None) -> dict:
     }
 
 
-def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict:
+def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     daily = _daily(session, rng)
     days = rng.day_list()
     return {"labels": [d.isoformat() for d in days],
@@ -229,13 +240,13 @@ def opened_solved(session: Session, rng: DateRange, _: Any = None) -> dict:
             "solved": [daily.get(d, (0, 0, 0))[1] for d in days]}
 
 
-def backlog(session: Session, rng: DateRange, _: Any = None) -> dict:
+def backlog(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     rows = dict(session.execute(select(TicketOpenCount.priority, func.sum(TicketOpenCount.open_count))
-                                .group_by(TicketOpenCount.priority)).all())
+                                .group_by(TicketOpenCount.priority)).tuples().all())
     return {"labels": list(PRIORITIES), "counts": [int(rows.get(p, 0)) for p in PRIORITIES]}
 
 
-def sla(session: Session, rng: DateRange, _: Any = None) -> dict:
+def sla(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     daily = _daily(session, rng)
     days = rng.day_list()
     resolved = sum(r for _o, r, _s in daily.values())
@@ -245,7 +256,7 @@ def sla(session: Session, rng: DateRange, _: Any = None) -> dict:
             "labels": [d.isoformat() for d in days], "per_day": per_day}
 
 
-def revenue(session: Session, rng: DateRange, _: Any = None) -> dict:
+def revenue(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     """Per day up to 31 days, else per ISO week (labelled by its Monday)."""
     rows = session.execute(select(RevenueDaily.day, RevenueDaily.amount)
                            .where(RevenueDaily.day.between(rng.start, rng.end))).all()
@@ -259,7 +270,7 @@ def revenue(session: Session, rng: DateRange, _: Any = None) -> dict:
             "amounts": [round(v, 2) for v in buckets.values()], "total": revenue_total(session, rng)}
 
 
-def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -> dict:
+def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -> dict[str, Any]:
     """Open tickets per assignee, busiest first."""
     total = func.sum(TicketOpenCount.open_count)
     rows = session.execute(
@@ -270,7 +281,7 @@ def workload(session: Session, rng: DateRange, _: Any = None, limit: int = 15) -
             "counts": [int(n) for _k, _name, n in rows]}
 
 
-def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 10) -> dict:
+def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 10) -> dict[str, Any]:
     query = (select(Ticket.id, Ticket.number, Customer.company_name, Ticket.title, Ticket.priority, Ticket.status)
              .join(Customer, Customer.id == Ticket.customer_id).order_by(Ticket.created_at.desc()).limit(limit))
     if assignee is not None:
@@ -279,7 +290,7 @@ def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 
     return {"tickets": [dict(zip(keys, [str(r[0]), *r[1:]], strict=True)) for r in session.execute(query).all()]}
 
 
-def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict:
+def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict[str, Any]:
     """An agent's own queue: open tickets, resolved in the range and how many within SLA."""
     start, end = _bounds(rng)
     due_ok = (Ticket.resolution_due_at.is_(None)) | (Ticket.resolved_at <= Ticket.resolution_due_at)
@@ -292,9 +303,14 @@ def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict:
             "open_statuses": list(OPEN_STATUSES)}
 
 
-COMPUTE: dict[str, Callable[..., dict]] = {
+def at_risk(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
+    """Customers at risk, weighted by their monthly recurring revenue (the stored health scores)."""
+    return health.at_risk(session)
+
+
+COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
     "cards": cards, "opened_solved": opened_solved, "backlog": backlog, "sla": sla, "revenue": revenue,
-    "workload": workload, "recent": recent, "my_cards": my_cards,
+    "workload": workload, "at_risk": at_risk, "recent": recent, "my_cards": my_cards,
 }
 
 

@@ -92,7 +92,7 @@ def emit_many(
     if not items:
         return []
     now = utcnow()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for aggregate_id, data in items:
         _check(type, data)
         rows.append({"id": uuid.uuid4(), "type": type, "aggregate_type": aggregate_type,
@@ -114,7 +114,8 @@ def dispatch(session: Session, event_ids: list[uuid.UUID]) -> int:
     """Enqueue events (carrying the correlation id) and mark them dispatched. One event is one job
     (job id = event id); a batch (a bulk change) goes in jobs of BATCH events each."""
     correlation = dict(
-        session.execute(select(OutboxEvent.id, OutboxEvent.correlation_id).where(OutboxEvent.id.in_(event_ids))).all()
+        session.execute(select(OutboxEvent.id, OutboxEvent.correlation_id).where(OutboxEvent.id.in_(event_ids)))
+        .tuples().all()
     )
     sent: list[uuid.UUID] = []
     chunks = [event_ids] if len(event_ids) == 1 else [event_ids[i:i + BATCH] for i in range(0, len(event_ids), BATCH)]
@@ -196,7 +197,10 @@ def process(session: Session, event_id: uuid.UUID) -> bool:
         else:
             jobs.run_after_commit(session)
             flush_ready(session)  # events the handler emitted
-        evt = session.get(OutboxEvent, event_id)  # type: ignore[assignment]
+        current = session.get(OutboxEvent, event_id)
+        if current is None:
+            return False  # discarded on /system while its handlers ran
+        evt = current
     session.execute(
         update(OutboxEvent)
         .where(OutboxEvent.id == event_id)

@@ -31,6 +31,8 @@ def init(redis: Redis) -> None:
 
 
 def connection() -> Redis:
+    """The Redis client. It is synchronous, but redis-py types every reply as `Awaitable[T] | T` (one
+    signature for both clients), so callers `cast` a reply to the value it is."""
     redis = _state["redis"]
     if redis is None:
         raise RuntimeError("jobs.init() has not been called")

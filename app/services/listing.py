@@ -26,6 +26,7 @@ COUNT_CAP = 1000  # exact counts up to here; beyond it "about N" from the planne
 # The planner's estimate may be this many times too high and we still count exactly.
 PLANNER_SLACK = 10
 MAX_OFFSET = 100 * 10_000  # as deep as offset pages go (100 per page, page 10,000)
+SEARCH_MAX = 200  # the longest search text a list takes (pages trim to it, the API refuses more)
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,15 @@ def planner_rows(session: Session, stmt: Select[Any]) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def bounded_count(session: Session, stmt: Select[Any], cap: int | None = None) -> Count:
+def bounded_count(session: Session, stmt: Select[Any], cap: int | None = None, estimate: int | None = None) -> Count:
     """How many rows `stmt` matches, never by counting more than cap + 1 of them.
 
     The planner's estimate comes first (free). When it is small enough that a count stopping
     at cap + 1 is cheap, we count: exact up to the cap, else the larger of the two, flagged
-    as an estimate. A large estimate is shown as "about N" without reading a row."""
+    as an estimate. A large estimate is shown as "about N" without reading a row. A caller that
+    already asked the planner passes its `estimate`."""
     cap = COUNT_CAP if cap is None else cap
-    estimate = planner_rows(session, stmt)
+    estimate = planner_rows(session, stmt) if estimate is None else estimate
     if estimate > cap * PLANNER_SLACK:
         return Count(estimate, exact=False)
     capped = int(session.scalar(select(func.count()).select_from(stmt.limit(cap + 1).subquery())) or 0)
@@ -176,8 +178,12 @@ def page_from(rows: list[Any], key: SortKey, query: ListQuery, entity: bool = Fa
 
 
 def with_count(page: Page[T], query: ListQuery, count: Callable[[], Count]) -> Page[T]:
-    if query.with_count:
-        page.count = count()
+    """The page's count; a first page that is also the last is its own exact count (never "about
+    5,000" over an empty result, and no second query)."""
+    if not query.with_count:
+        return page
+    first = query.start.offset == 0 and query.start.after is None
+    page.count = Count(len(page.rows), exact=True) if first and not page.has_next else count()
     return page
 
 

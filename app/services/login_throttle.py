@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from typing import cast
 
 from redis.exceptions import RedisError
 
@@ -34,13 +35,13 @@ def delay_after(failures: int) -> int:
     """Seconds an attempt must wait after the last failure, given the failures so far."""
     if failures < FREE_ATTEMPTS:
         return 0
-    return min(2 ** (failures - FREE_ATTEMPTS), MAX_DELAY)
+    return min(1 << (failures - FREE_ATTEMPTS), MAX_DELAY)
 
 
 def wait_seconds(email: str, source: str | None) -> float:
     """How long this pair must still wait before its next attempt counts (0 when it may try now)."""
     try:
-        failures, last = jobs.connection().hmget(_key(email, source), "n", "last")
+        failures, last = cast(list[bytes | None], jobs.connection().hmget(_key(email, source), ["n", "last"]))
     except RedisError as exc:
         log.warning("login throttle unavailable", extra={"error": str(exc)})
         return 0.0

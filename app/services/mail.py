@@ -73,7 +73,7 @@ def deliver(to: str, subject: str, text: str, html: str | None = None, correlati
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
-    url = current_app.config.get("SMTP_URL")
+    url = current_app.config["SMTP_URL"]
     if not url:
         log.info("email (no SMTP_URL set)", extra={"to": to, "subject": subject, "body": text})
         return

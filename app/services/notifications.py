@@ -22,7 +22,7 @@ from app.services.errors import NotFound
 from app.services.listing import ListQuery, Page, SortKey, fetch_page
 from app.services.notification_mail import Item
 from app.services.notification_settings import KINDS, Kind, preference
-from app.services.uow import transaction
+from app.services.uow import affected, transaction
 
 UNREAD_CAP = 99
 __all__ = ["KINDS", "Email", "Kind", "notify", "preference", "send"]
@@ -170,12 +170,13 @@ def mark_read(session: Session, actor: Actor, notification_id: uuid.UUID) -> Not
 
 def mark_all_read(session: Session, actor: Actor) -> int:
     with transaction(session):
-        result = session.execute(
+        count = affected(
+            session,
             update(Notification)
             .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
-            .values(read_at=utcnow())
+            .values(read_at=utcnow()),
         )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count
 
 
 def preferences_of(user: User) -> dict[str, dict[str, Any]]:
@@ -214,7 +215,7 @@ def purge_read(session: Session, older_than_days: int = 180) -> int:
 
     cutoff = utcnow() - timedelta(days=older_than_days)
     with transaction(session):
-        result = session.execute(
-            delete(Notification).where(Notification.read_at.is_not(None), Notification.created_at < cutoff)
+        count = affected(
+            session, delete(Notification).where(Notification.read_at.is_not(None), Notification.created_at < cutoff)
         )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count

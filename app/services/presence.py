@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -27,11 +29,11 @@ def touch(redis: Redis, ticket_id: object, user_id: object, name: str) -> None:
 def viewers(redis: Redis, ticket_id: object, exclude: object = None) -> list[str]:
     """Names of the others viewing now; expired viewers are dropped from the set."""
     try:
-        ids = sorted(i.decode() for i in redis.smembers(_index(ticket_id)))
+        ids = sorted(i.decode() for i in cast(set[bytes], redis.smembers(_index(ticket_id))))
         ids = [i for i in ids if i != str(exclude)]
         if not ids:
             return []
-        names = redis.mget([f"{_index(ticket_id)}:{i}" for i in ids])
+        names = cast(list[bytes | None], redis.mget([f"{_index(ticket_id)}:{i}" for i in ids]))
         gone = [i for i, n in zip(ids, names, strict=True) if n is None]
         if gone:
             redis.srem(_index(ticket_id), *gone)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models.base import utcnow
+from app.services.uow import affected
 
 BATCH = 5000
 
@@ -53,7 +54,7 @@ def purge(session: Session, rule: Rule, age: timedelta, batch: int = BATCH) -> i
     cutoff = utcnow() - age
     total = 0
     while True:
-        deleted = int(session.execute(statement, {"cutoff": cutoff, "batch": batch}).rowcount or 0)  # type: ignore[attr-defined]
+        deleted = affected(session, statement, {"cutoff": cutoff, "batch": batch})
         session.commit()
         total += deleted
         if deleted < batch:

@@ -18,14 +18,15 @@ from app.services.ids import get_or_404
 from app.services.uow import transaction
 from app.services.users import active_admin_count
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,49}$")
+NAME_MAX = 50
+NAME_RE = re.compile(rf"^[a-z][a-z0-9_-]{{1,{NAME_MAX - 1}}}$")
 DESCRIPTION_MAX = 500
 
 
 def list_roles(session: Session, actor: Actor) -> list[tuple[Role, int]]:
     """Every role with how many users hold it."""
     actor.require("roles:read")
-    counts = dict(session.execute(select(User.role_name, func.count()).group_by(User.role_name)).all())
+    counts = dict(session.execute(select(User.role_name, func.count()).group_by(User.role_name)).tuples().all())
     roles = session.scalars(select(Role).order_by(Role.builtin.desc(), Role.name))
     return [(role, counts.get(role.name, 0)) for role in roles]
 
@@ -60,7 +61,7 @@ def create_role(session: Session, actor: Actor, name: str, description: str, per
     name, description = (name or "").strip().lower(), (description or "").strip()
     errors: dict[str, list[str]] = {}
     if not NAME_RE.match(name):
-        errors["name"] = ["Use 2–50 lowercase letters, digits, - or _, starting with a letter."]
+        errors["name"] = [f"Use 2–{NAME_MAX} lowercase letters, digits, - or _, starting with a letter."]
     elif session.scalar(select(Role.id).where(Role.name == name)):
         errors["name"] = ["A role with this name already exists."]
     if len(description) > DESCRIPTION_MAX:

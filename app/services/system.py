@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 from rq import Queue, Worker
@@ -50,7 +50,7 @@ class WorkerInfo:
 class FailedJob:
     id: str
     queue: str
-    func: str
+    func: str | None
     error: str
     ended_at: datetime | None
 
@@ -101,7 +101,7 @@ def _database_status(session: Session) -> str:
 
 def _redis_status() -> str:
     try:
-        info: dict[str, Any] = jobs.connection().info()  # type: ignore[assignment]
+        info = cast(dict[str, Any], jobs.connection().info())
         return (f"ok · Redis {info.get('redis_version')} · {info.get('used_memory_human')} · "
                 f"maxmemory-policy {info.get('maxmemory_policy')} · aof {'on' if info.get('aof_enabled') else 'off'}")
     except (RedisError, OSError) as exc:
@@ -111,8 +111,10 @@ def _redis_status() -> str:
 def _queue_info(name: str) -> QueueInfo:
     conn = jobs.connection()
     q = Queue(name, connection=conn)
+    # rq leaves ScheduledJobRegistry.__init__ unannotated (its other registries are typed).
+    scheduled = ScheduledJobRegistry(name, connection=conn)  # type: ignore[no-untyped-call]
     return QueueInfo(name, q.count, StartedJobRegistry(name, connection=conn).count,
-                     ScheduledJobRegistry(name, connection=conn).count, FailedJobRegistry(name, connection=conn).count)
+                     scheduled.count, FailedJobRegistry(name, connection=conn).count)
 
 
 def _workers() -> list[WorkerInfo]:
@@ -139,7 +141,8 @@ def _failed_jobs(queue_names: list[str]) -> list[FailedJob]:
 
 
 def _last_line(job: Job) -> str:
-    exc_info = job.latest_result().exc_string if job.latest_result() else (job.exc_info or "")
+    result = job.latest_result()
+    exc_info = result.exc_string if result else (job.exc_info or "")
     lines = [line for line in (exc_info or "").strip().splitlines() if line.strip()]
     return lines[-1][:300] if lines else "(no error recorded)"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,8 @@ from app.services.uow import transaction
 
 TITLE_MAX = 500
 BODY_MAX = 50_000
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+TAG_MAX = 50
+TAG_RE = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{TAG_MAX - 1}}}$")
 MAX_TAGS = 20
 FIELDS = ("status", "priority", "assignee_id", "tags")
 DONE_STATUSES = ("solved", "closed")
@@ -40,7 +42,7 @@ def get_ticket_for(session: Session, actor: Actor, ticket_id: object, action: st
     return ticket
 
 
-def normalise_tags(raw: list[str] | str) -> list[str]:
+def normalise_tags(raw: Sequence[str] | str) -> list[str]:
     items = raw.replace(",", " ").split() if isinstance(raw, str) else raw
     tags: list[str] = []
     for item in items:
@@ -49,7 +51,7 @@ def normalise_tags(raw: list[str] | str) -> list[str]:
             continue
         if not TAG_RE.match(tag):
             raise Invalid("Check the tags.", {"tags": [f"“{tag[:60]}” is not a tag: use letters, digits, - or _, up "
-                                                      "to 50 characters."]})
+                                                      f"to {TAG_MAX} characters."]})
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
@@ -91,7 +93,7 @@ def check_assignee(session: Session, raw: object) -> uuid.UUID | None:
 
 
 def create_ticket(session: Session, actor: Actor, customer_id: object, title: str, description: str = "",
-                  priority: str = "medium", tags: list[str] | str = (), assignee_id: object = None) -> Ticket:
+                  priority: str = "medium", tags: Sequence[str] | str = (), assignee_id: object = None) -> Ticket:
     actor.require("tickets:create")
     errors: dict[str, list[str]] = {}
     cid = parse_uuid(customer_id)
@@ -109,7 +111,7 @@ def create_ticket(session: Session, actor: Actor, customer_id: object, title: st
         title = _check_title(title)
     except Invalid as exc:
         errors.update(exc.details)
-    if errors:
+    if errors or customer is None:
         raise Invalid("Check the form.", errors)
     tag_list = normalise_tags(list(tags) if not isinstance(tags, str) else tags)
     if assignee_id:
@@ -208,7 +210,7 @@ def update_ticket(session: Session, actor: Actor, ticket_id: object, version: in
     ticket = get_ticket_for(session, actor, ticket_id, "read")
     clean = _clean_changes(session, actor, ticket, changes)
     try:
-        seen = int(version)  # type: ignore[arg-type]
+        seen = int(version if version is not None else "")  # None, like "", is a missing version
     except (TypeError, ValueError):
         raise Invalid("The form is missing the ticket version; reload the page.", {"version": ["Missing."]}) from None
     if seen != ticket.version:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Customer, Ticket
@@ -104,13 +104,16 @@ def _write(session: Session, values: list[tuple[uuid.UUID, dict[str, Any]]], now
     for tid, cols in values:
         groups.setdefault(repr(sorted(cols.items())), (cols, []))[1].append(tid)
     for cols, ids in groups.values():
-        session.execute(update(Ticket.__table__).where(_T.id.in_(ids))
+        session.execute(update(_TABLE).where(_T.id.in_(ids))
                         .values(**cols, version=_T.version + 1, updated_at=now))
 
 
 FIELD = {"status": "status", "priority": "priority", "assignee": "assignee_id", "add_tag": "tags",
          "remove_tag": "tags"}
-_T = Ticket.__table__.c
+# Core, not ORM, UPDATEs: no per-row session synchronisation for up to BULK_CAP rows. A mapped
+# class's __table__ is typed as a FromClause; for Ticket it is its Table.
+_TABLE = cast(Table, Ticket.__table__)
+_T = _TABLE.c
 
 
 def bulk_update(session: Session, actor: Actor, action: str, value: str, ids: list[str] | None = None,

@@ -127,6 +127,8 @@ def write_csv(session: Session, export_id: str, tf: TicketFilter, progress: Call
     compiled = _export_select(tf).compile(conn, compile_kwargs={"render_postcompile": True})
     done = 0
     raw = conn.connection.driver_connection
+    if raw is None:  # typed optional for a pool entry already closed; a checked-out one has its driver
+        raise RuntimeError("the export connection has no database driver connection")
     with tempfile.TemporaryFile() as fh:
         text_out = io.TextIOWrapper(fh, encoding="utf-8", newline="")
         with raw.cursor(name=f"export_{export_id[:16]}") as cur:

@@ -11,14 +11,15 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
+from app import search
 from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
-from app.search import backend
+from app.search.postgres import is_sparse_estimate
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
-from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, with_count
-from app.services.tickets import get_ticket_for
+from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, planner_rows, with_count
+from app.services.tickets import TAG_MAX, get_ticket_for
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
          "all": "All"}
@@ -44,7 +45,9 @@ class TicketFilter:
 
     def conditions(self, now: datetime | None = None) -> tuple[list[ColumnElement[bool]], list[str]]:
         """WHERE conditions, plus notes about values that were ignored."""
-        f, conds, notes = self.filters, [], []
+        f = self.filters
+        conds: list[ColumnElement[bool]] = []
+        notes: list[str] = []
         view = f.get("view", "all")
         if view in ("mine", "unassigned", "urgent", "breaching") and "status" not in f:
             conds.append(Ticket.status.in_(OPEN_STATUSES))
@@ -62,7 +65,7 @@ class TicketFilter:
             conds.append(Ticket.priority == f["priority"])
         self._people(conds, notes)
         if f.get("tag"):
-            conds.append(Ticket.tags.contains([f["tag"].lower()[:50]]))
+            conds.append(Ticket.tags.contains([f["tag"].lower()[:TAG_MAX]]))
         if f.get("created_from"):
             conds.append(Ticket.created_at >= datetime.combine(date.fromisoformat(f["created_from"]), time.min, UTC))
         if f.get("created_to"):
@@ -70,7 +73,9 @@ class TicketFilter:
             if last < date.max:
                 conds.append(Ticket.created_at < datetime.combine(last + timedelta(days=1), time.min, UTC))
         if self.q:
-            conds.append(backend().ticket_condition(self.q))
+            found, note = search.condition("tickets", self.q)
+            conds.append(found)
+            notes += [note] if note else []
         return conds, notes
 
     def _people(self, conds: list[ColumnElement[bool]], notes: list[str]) -> None:
@@ -102,7 +107,7 @@ ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.pri
 
 # Semantic order for priority and status, as expressions that indexes of migration 0002_tickets cover
 # (the text must match the index expression, so it is written out, not bound).
-RANKS = {
+RANKS: dict[str, ColumnElement[int]] = {
     "priority": literal_column("(CASE support_tickets.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 "
                                "WHEN 'medium' THEN 2 ELSE 1 END)"),
     "status": literal_column("(CASE support_tickets.status WHEN 'open' THEN 1 WHEN 'pending' THEN 2 "
@@ -129,11 +134,12 @@ def _walked(key: SortKey, walk_index: bool) -> tuple[Any, ...]:
 
 
 def page_ids(tf: TicketFilter, sort: str, descending: bool, offset: int, limit: int,
-             after: tuple[Any, ...] | None = None) -> tuple[Select[Any], list[str]]:
-    """The ids of one page, found on an index alone: from an offset, or after a row's sort key."""
+             after: tuple[Any, ...] | None = None, sparse: bool = False) -> tuple[Select[Any], list[str]]:
+    """The ids of one page, found on an index alone: from an offset, or after a row's sort key.
+    `sparse`: the filter matches few rows (a rare word), so read them from their index and sort."""
     conds, notes = tf.conditions()
     key = sort_key(sort)
-    cols = _walked(key, not tf.filters.get("tag"))
+    cols = _walked(key, not tf.filters.get("tag") and not sparse)
     stmt = select(Ticket.id).where(*conds)
     if after is not None:
         stmt = stmt.where(key.after(descending, after, cols))
@@ -156,7 +162,11 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         actor.require("tickets:read")
     tf = ticket_filter(actor, query)
     key = sort_key(query.sort)
-    ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after)
+    # One question to the planner serves twice: a rare word reads its GIN bitmap, and the count.
+    estimate = planner_rows(session, _counted(tf, scoped)) if tf.q else None
+    sparse = estimate is not None and is_sparse_estimate(estimate)
+    ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after,
+                          sparse)
     if scoped is not None:  # only resource-scoped grants: just those tickets
         ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
@@ -170,7 +180,7 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     )
     result = page_from(list(session.execute(stmt).all()), key, query)
     result.notes = notes
-    return with_count(result, query, lambda: count_matching(session, tf))
+    return with_count(result, query, lambda: count_matching(session, tf, scoped, estimate))
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:
@@ -179,9 +189,16 @@ def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UU
     return list(session.scalars(select(Ticket.id).where(*conds).order_by(*key.order_by(True)).limit(limit)))
 
 
-def count_matching(session: Session, tf: TicketFilter) -> Count:
+def _counted(tf: TicketFilter, scoped: list[uuid.UUID] | None) -> Select[Any]:
     conds, _ = tf.conditions()
-    return bounded_count(session, select(Ticket.id).where(*conds))
+    stmt = select(Ticket.id).where(*conds)
+    return stmt if scoped is None else stmt.where(Ticket.id.in_(scoped))
+
+
+def count_matching(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None = None,
+                   estimate: int | None = None) -> Count:
+    """Counted among the tickets the viewer may read: a count never tells of tickets they cannot open."""
+    return bounded_count(session, _counted(tf, scoped), estimate=estimate)
 
 
 def estimate(session: Session, tf: TicketFilter) -> int:

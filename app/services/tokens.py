@@ -15,7 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import jwt
 from sqlalchemy import exists, select, update
@@ -27,7 +27,7 @@ from app.models.base import utcnow
 from app.services import audit, auth, two_factor
 from app.services.actor import Actor
 from app.services.errors import DomainError
-from app.services.uow import transaction
+from app.services.uow import affected, transaction
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def issue_access(user: User, family_id: uuid.UUID, settings: TokenSettings, now:
 def decode_access(token: str, settings: TokenSettings) -> dict[str, Any]:
     """The verified claims of an access token; TokenInvalid for anything else."""
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             settings.secret,
             algorithms=[ALGORITHM],
@@ -177,7 +177,7 @@ def refresh(session: Session, actor: Actor, raw: str, settings: TokenSettings) -
     return TokenPair(issue_access(user, family_id, settings), new_raw, int(settings.access_ttl.total_seconds()))
 
 
-def _refuse(session: Session, actor: Actor, raw: str) -> None:
+def _refuse(session: Session, actor: Actor, raw: str) -> NoReturn:
     """Why a refresh token could not be claimed; a used one means theft or replay: end its family."""
     row = session.get(RefreshToken, digest(raw))
     if row is None or row.used_at is None:
@@ -194,7 +194,7 @@ def _refuse(session: Session, actor: Actor, raw: str) -> None:
 
 def _revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> int:
     stmt = update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-    return session.execute(stmt.values(revoked_at=now)).rowcount  # type: ignore[attr-defined]
+    return affected(session, stmt.values(revoked_at=now))
 
 
 def logout(session: Session, actor: Actor, raw: str) -> None:

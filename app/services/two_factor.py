@@ -22,7 +22,7 @@ from app.services import audit, users
 from app.services.actor import Actor
 from app.services.errors import DomainError, Invalid, PermissionDenied
 from app.services.ids import get_or_404
-from app.services.uow import transaction
+from app.services.uow import affected, transaction
 
 ISSUER = "Backoffice"
 STEP = 30  # seconds; one step of drift either way is accepted (clocks on phones wander)
@@ -121,12 +121,13 @@ def verify(session: Session, actor: Actor, user: User, code: str, now: float | N
     with transaction(session):
         if _accept_totp(row, code, time.time() if now is None else now):
             return True
-        spent = session.execute(
+        spent = affected(
+            session,
             update(RecoveryCode)
             .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(_normal(code)),
                    RecoveryCode.used_at.is_(None))
-            .values(used_at=utcnow())
-        ).rowcount  # type: ignore[attr-defined]
+            .values(used_at=utcnow()),
+        )
         if spent:
             audit.record(session, actor, "user.recovery_code_used", "user", user.id, {})
         return bool(spent)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.orm import Session
 
 from app.services import events, jobs
@@ -23,3 +25,13 @@ def transaction(session: Session) -> Iterator[Session]:
         raise
     jobs.run_after_commit(session)
     events.flush_ready(session)
+
+
+def affected(session: Session, statement: Executable, params: Mapping[str, Any] | None = None) -> int:
+    """The number of rows an UPDATE or DELETE changed.
+
+    `Session.execute` is typed as returning a `Result`; for these statements it is a `CursorResult`,
+    the one that carries the count.
+    """
+    result = cast("CursorResult[Any]", session.execute(statement, params))
+    return int(result.rowcount or 0)

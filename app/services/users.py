@@ -180,19 +180,19 @@ def update_user(
         missing = grants_within(actor.grants, grants)
         if missing:
             raise PermissionDenied(f"You cannot grant permissions you do not hold: {', '.join(missing)}.")
-    before = {"email": user.email, "name": user.name, "permissions": list(user.permissions)}
+    old_email = user.email
+    before = {"email": old_email, "name": user.name, "permissions": list(user.permissions)}
     with transaction(session):
         user.email, user.name, user.permissions = email, name, grants
         changes = audit.diff(before, {"email": email, "name": name, "permissions": grants})
         if changes:
             audit.record(session, actor, "user.updated", "user", user.id, changes)
             events.emit(session, actor, "user.updated", "user", user.id, {"fields": sorted(changes)})
-        if before["email"].lower() != email.lower():
+        if old_email.lower() != email.lower():
             # An account event: reset and invitation links carry the address, so the old ones die here.
-            audit.record(session, actor, "user.email_changed", "user", user.id,
-                         {"email": [before["email"], email]})
+            audit.record(session, actor, "user.email_changed", "user", user.id, {"email": [old_email, email]})
             events.emit(session, actor, "user.email_changed", "user", user.id,
-                        {"old": before["email"], "new": email, "name": user.name, "actor": actor.label})
+                        {"old": old_email, "new": email, "name": user.name, "actor": actor.label})
     return user
 
 

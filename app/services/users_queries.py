@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app import search
 from app.models import AuditRecord, Role, User, UserSession
 from app.models.user import USER_STATUSES
 from app.services.actor import Actor
@@ -42,9 +43,7 @@ def _escape_like(text: str) -> str:
 def _filtered(q: str, filters: Mapping[str, str]) -> Select[Any]:
     stmt = select(User)
     if q:
-        # The same expression as the pg_trgm GIN index ix_users_search_trgm (migration 0001).
-        haystack = func.lower(User.name) + literal(" ") + func.lower(User.email)
-        stmt = stmt.where(haystack.like(f"%{_escape_like(q.lower())}%", escape="\\"))
+        stmt = stmt.where(search.condition("users", q)[0])
     if role := filters.get("role"):
         stmt = stmt.where(User.role_name == role)
     if status := filters.get("status"):
@@ -59,6 +58,7 @@ def list_users(session: Session, actor: Actor, query: ListQuery) -> Page[User]:
     actor.require("users:read")
     stmt = _filtered(query.q, query.filters)
     page = fetch_page(session, stmt, SORTS[query.sort], query, entity=True)
+    page.notes = [note] if query.q and (note := search.condition("users", query.q)[1]) else []
     return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(User.id)))
 
 

@@ -19,7 +19,7 @@ from app.web.htmx import is_htmx, toast
 
 # Each area is a package under app/web with a `bp` blueprint.
 AREAS = ("auth", "dashboard", "users", "roles", "customers", "tickets", "audit", "notifications", "system",
-         "reports", "api_docs")
+         "reports", "api_docs", "search")
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -54,7 +54,7 @@ def _wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str, code: str | None = None, details: dict | None = None,
+def error_response(status: int, message: str, code: str | None = None, details: dict[str, Any] | None = None,
                    **page: Any) -> Response:
     """The one error answer: JSON envelope for the API, a toast for htmx, else a styled page."""
     if _wants_json():
@@ -63,9 +63,9 @@ def error_response(status: int, message: str, code: str | None = None, details: 
         return make_response(jsonify(body), status)
     if is_htmx():
         return toast(make_response("", status), message, "danger")  # keep the page; say it in a toast
-    body = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
+    html = render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "Error"),
                            message=message, **page)
-    return make_response(body, status)
+    return make_response(html, status)
 
 
 def _register_errors(app: Flask) -> None:
@@ -107,9 +107,9 @@ def _register_errors(app: Flask) -> None:
         app.logger.warning("store unavailable: %s", type(exc).__name__)
         from flask import g
 
-        from app.extensions import db, login_manager
+        from app.extensions import db_session, login_manager
 
-        db.session.rollback()
+        db_session().rollback()
         if "_login_user" not in g:
             # Loading the user failed: answer as nobody, or the error page would try again and fail.
             g._login_user = login_manager.anonymous_user()

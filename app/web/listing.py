@@ -94,7 +94,7 @@ def parse(
     else:
         params.notes.append(f"Ignored unknown sort “{raw_sort[:40]}”.")
         params.sort, params.descending = default_sort.lstrip("-"), default_sort.startswith("-")
-    params.q = (args.get("q") or "").strip()[:200]
+    params.q = (args.get("q") or "").strip()[:listing.SEARCH_MAX]
     for name, allowed in (choices or {}).items():
         value = args.get(name, "")
         if value and value in set(allowed):
@@ -132,4 +132,5 @@ class Page:
 
 
 def page_of(result: listing.Page[Any], params: ListParams) -> Page:
+    params.notes.extend(n for n in result.notes if n not in params.notes)  # e.g. search answered by PostgreSQL
     return Page(result.rows, params, result.has_next, result.estimate)

@@ -199,7 +199,8 @@ def idempotency(conn: Any, rec: Recorder) -> dict[str, Any]:
 def exports(conn: Any, rec: Recorder) -> dict[str, Any]:
     """Each export started: downloaded by its client; else its file in export_parts after the drain
     (finished after the client stopped polling) or nowhere (lost)."""
-    late, lost = [], []
+    late: list[dict[str, Any]] = []
+    lost: list[dict[str, Any]] = []
     for e in rec.exports:
         if e["state"] == "downloaded":
             continue

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.auth.permissions import CATALOG, grants_within, has_any_scope, has_permission, is_valid_grant
@@ -28,13 +28,13 @@ grant_st = st.one_of(
 )
 
 
-@settings(max_examples=1000)
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sets(grant_st, max_size=6), st.sampled_from(PERMS), st.sampled_from([None, "1", "2"]))
 def test_it_matches_the_reference_oracle(grants: set[str], perm: str, resource: str | None) -> None:
     assert has_permission(grants, perm, resource) == oracle(grants, perm, resource)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sets(grant_st, max_size=6), grant_st, st.sampled_from(PERMS))
 def test_adding_a_grant_never_removes_access(grants: set[str], extra: str, perm: str) -> None:
     if has_permission(grants, perm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.extensions import db
+from app.extensions import db_session
 from app.services import accounts
 from app.services.actor import Actor
 
@@ -11,4 +11,4 @@ def request_reset(email: str, ip: str | None = None, user_agent: str | None = No
     import app.services.handlers  # noqa: F401 - registers handlers
 
     actor = Actor(id=None, label="password-reset", grants=frozenset(), ip=ip, user_agent=user_agent)
-    accounts.request_reset(db.session, actor, email)
+    accounts.request_reset(db_session(), actor, email)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from app.extensions import db
+from app.extensions import db_session
 from app.services import audit, audit_log
 
 
@@ -17,11 +17,12 @@ def export_audit_csv(job_id: str, filters: dict[str, str]) -> int:
             job.meta["rows"] = rows
             job.save_meta()
 
-    return audit_log.build_export(db.session, job_id, filters, progress)
+    return audit_log.build_export(db_session(), job_id, filters, progress)
 
 
 def anchor_audit_chain() -> int:
     """Periodic: write the chain's head outside the database; returns the anchored index."""
     from flask import current_app
 
-    return audit.write_anchor(db.session, audit.anchor_file(current_app.config), current_app.config["SECRET_KEY"])
+    anchor = audit.write_anchor(db_session(), audit.anchor_file(current_app.config), current_app.config["SECRET_KEY"])
+    return anchor.chain_index

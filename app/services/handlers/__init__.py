@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.services import catalogue, events
-from app.services.handlers import analytics, mail, notifications, tickets, users
+from app.services.handlers import analytics, health, mail, notifications, search, tickets, users
 
 _OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.created": (users.send_invitation,),
@@ -13,17 +13,22 @@ _OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.role_changed": (users.notify_role_changed,),
     "user.locked": (notifications.notify_admins_of_lockout, users.alert_owner_of_lockout),
     "ticket.assigned": (tickets.notify_assignee,),
-    "ticket.bulk_updated": (tickets.notify_bulk_assignee,),
-    "ticket.status_changed": (tickets.notify_update,),
-    "ticket.priority_changed": (tickets.notify_update,),
+    "ticket.bulk_updated": (tickets.notify_bulk_assignee, health.recompute_for_bulk),
     "ticket.reply_added": (tickets.email_customer, tickets.notify_mentions, tickets.notify_update),
-    "ticket.sla_breached": (tickets.notify_breach,),
+    "ticket.sla_breached": (tickets.notify_breach, health.recompute_for_ticket),
+    "ticket.status_changed": (tickets.notify_update, health.recompute_for_ticket),
+    "ticket.priority_changed": (tickets.notify_update, health.recompute_for_ticket),
+    # Customer health: only the customer an event touches is recomputed.
+    "customer.created": (health.recompute_for_customer,),
+    "invoice.paid": (health.recompute_for_invoice,),
+    "ticket.created": (health.recompute_for_ticket,),
     "email.requested": (mail.deliver,),
 }
-# Every type, with its handlers in the order they run: the area's own, then analytics.
+# Every type, with its handlers in the order they run: the area's own, then analytics, then search.
 HANDLERS: dict[str, tuple[events.Handler, ...]] = {
-    t: (*_OWN.get(t, ()), *((analytics.track,) if t in catalogue.TRACKED else ()))
-    for t in dict.fromkeys([*_OWN, *catalogue.TRACKED])
+    t: (*_OWN.get(t, ()), *((analytics.track,) if t in catalogue.TRACKED else ()),
+        *((search.index_change,) if t in catalogue.INDEXED else ()))
+    for t in dict.fromkeys([*_OWN, *catalogue.TRACKED, *catalogue.INDEXED])
 }
 
 

@@ -65,6 +65,8 @@ def email_customer(session: Session, evt: OutboxEvent) -> None:
     if comment is None or ticket is None:
         return
     customer = session.get(Customer, ticket.customer_id)
+    if customer is None:
+        return
     notifications.send(session, customer.contact_email, Email(
         f"Re: [#{ticket.number}] {ticket.title}", "ticket_reply",
         {"customer": customer, "ticket": ticket, "body": comment.body}))

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Response, make_response, redirect, request, url_for
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import audit_log
 from app.services.audit_log import AuditFilters
 from app.web import listing
@@ -28,7 +28,7 @@ def _context() -> dict[str, Any]:
     if before and cursor is None:
         params.notes.append("Ignored “before”: it must be a record number.")
     f = AuditFilters.from_mapping(params.filters)
-    page = audit_log.list_records(db.session, current_actor(), audit_log.list_query(f, cursor, PER_PAGE))
+    page = audit_log.list_records(db_session(), current_actor(), audit_log.list_query(f, cursor, PER_PAGE))
     return {
         "filters": f, "records": page.rows, "notes": params.notes, "cursor": cursor,
         "estimate": page.estimate, "query": urlencode(f.as_dict()),
@@ -47,7 +47,7 @@ def index() -> Any:
 @require("audit:export")
 def export() -> Any:
     f = AuditFilters.from_mapping(listing.parse(request.form, [], "", free=FREE, dates=DATES).filters)
-    job_id = audit_log.start_export(db.session, current_actor(), f)
+    job_id = audit_log.start_export(db_session(), current_actor(), f)
     if not is_htmx():
         return redirect(url_for("audit.export_status", job_id=job_id), 303)
     export = audit_log.export_status(current_actor(), job_id)

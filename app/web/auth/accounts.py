@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, flash, redirect, request, url_for
 
 from app.auth.permissions import public
-from app.extensions import db, limiter
+from app.extensions import db_session, limiter
 from app.services import accounts
 from app.services.errors import Invalid
 from app.web.auth import bp
@@ -25,14 +25,14 @@ def _limit() -> str:
 def _set_password(purpose: str, token: str, template: str, done: str) -> Any:
     """GET shows the form for a live link; POST sets the password (errors in place, 422)."""
     try:
-        user = accounts.user_for_token(db.session, token, purpose)
+        user = accounts.user_for_token(db_session(), token, purpose)
     except accounts.LinkInvalid as exc:
         return render("auth/link_invalid.html", message=exc.message, status=400)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         op = accounts.accept_invitation if purpose == "invite" else accounts.reset_password
         try:
-            op(db.session, current_actor(), token, request.form.get("password", ""), request.form.get("confirm", ""))
+            op(db_session(), current_actor(), token, request.form.get("password", ""), request.form.get("confirm", ""))
         except Invalid as exc:
             errors = exc.details
         else:
@@ -61,7 +61,7 @@ def reset_password(token: str) -> Any:
 def forgot_password() -> Any:
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.queue_reset_request(db.session, current_actor(), form.email.data or "")
+        accounts.queue_reset_request(db_session(), current_actor(), form.email.data or "")
         flash(SENT, "info")
         return redirect(url_for("auth.login"), code=303)
     return render("auth/forgot.html", form=form, status=422 if form.errors else 200)

@@ -10,7 +10,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import login_only
-from app.extensions import db
+from app.extensions import db_session
 from app.services import accounts
 from app.services.errors import Invalid
 from app.services.users_queries import recent_sign_ins
@@ -35,7 +35,7 @@ def browser_label(user_agent: str | None) -> str:
 
 
 def profile_context(**extra: Any) -> dict[str, Any]:
-    rows = recent_sign_ins(db.session, current_user)
+    rows = recent_sign_ins(db_session(), current_user)
     token = current_user.current_session_id or ""
     return {"user": current_user, "sign_ins": rows, "browser_label": browser_label,
             "current_digest": hashlib.sha256(token.encode()).hexdigest(), "errors": {}, **extra}
@@ -52,7 +52,7 @@ def profile() -> Any:
 def change_password() -> Any:
     form = request.form
     try:
-        ended = accounts.change_password(db.session, current_actor(), current_user, form.get("current", ""),
+        ended = accounts.change_password(db_session(), current_actor(), current_user, form.get("current", ""),
                                          form.get("password", ""), form.get("confirm", ""),
                                          current_user.current_session_id)
     except Invalid as exc:
@@ -64,6 +64,6 @@ def change_password() -> Any:
 @bp.post("/profile/sessions/end-others")
 @login_only
 def end_other_sessions() -> Any:
-    ended = accounts.end_other_sessions(db.session, current_actor(), current_user, current_user.current_session_id)
+    ended = accounts.end_other_sessions(db_session(), current_actor(), current_user, current_user.current_session_id)
     flash(f"{ended} other session(s) signed out.", "success")
     return redirect(url_for("auth.profile"), code=303)

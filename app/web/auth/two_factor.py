@@ -6,12 +6,13 @@ import time
 import uuid
 from typing import Any
 
-from flask import Response, current_app, flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from app.auth.permissions import login_only, public, require
-from app.extensions import db, limiter
+from app.extensions import db_session, limiter
 from app.models import User
 from app.services import two_factor
 from app.services.errors import Invalid
@@ -43,9 +44,9 @@ def _device_token(user: User) -> str | None:
 
 def challenge(user: User, next_url: str | None) -> Response | None:
     """Called by the login view after the password: None when no code is needed, else the code step."""
-    if not two_factor.is_enrolled(db.session, user):
+    if not two_factor.is_enrolled(db_session(), user):
         return None
-    if two_factor.is_remembered(db.session, user, _device_token(user)):
+    if two_factor.is_remembered(db_session(), user, _device_token(user)):
         return None
     session.clear()
     session[PENDING] = {"user_id": str(user.id), "next": next_url or "", "at": time.time()}
@@ -56,7 +57,7 @@ def _pending_user() -> User | None:
     pending = session.get(PENDING)
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
-    return db.session.get(User, uuid.UUID(pending["user_id"]))
+    return db_session().get(User, uuid.UUID(pending["user_id"]))
 
 
 def _login_limit() -> str:
@@ -75,12 +76,12 @@ def two_factor_code() -> Any:
         return redirect(url_for("auth.login"), code=303)
     if request.method == "GET":
         return render("auth/two_factor_code.html", error=None)
-    if not two_factor.verify(db.session, current_actor(), user, request.form.get("code", "")):
+    if not two_factor.verify(db_session(), current_actor(), user, request.form.get("code", "")):
         return render("auth/two_factor_code.html", error="That code does not work. Try the next one.", status=401)
     next_url = session.get(PENDING, {}).get("next")
     resp = finish_login(user, next_url)
     if request.form.get("remember") == "1":
-        token = two_factor.remember_device(db.session, user, request.user_agent.string)
+        token = two_factor.remember_device(db_session(), user, request.user_agent.string)
         resp.set_cookie(DEVICE_COOKIE, _serializer().dumps([str(user.id), token]),
                         max_age=two_factor.REMEMBER_DAYS * 86400, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -90,10 +91,10 @@ def two_factor_code() -> Any:
 @bp.get("/two-factor/setup")
 @login_only
 def two_factor_setup() -> Any:
-    if two_factor.is_enrolled(db.session, current_user):
+    if two_factor.is_enrolled(db_session(), current_user):
         flash("Two-factor sign-in is already on.", "info")
         return redirect(url_for("auth.profile"), code=303)
-    return render("auth/two_factor_setup.html", enrolment=two_factor.begin_enrolment(db.session, current_user),
+    return render("auth/two_factor_setup.html", enrolment=two_factor.begin_enrolment(db_session(), current_user),
                   error=None, codes=None)
 
 
@@ -101,9 +102,9 @@ def two_factor_setup() -> Any:
 @login_only
 def two_factor_confirm() -> Any:
     try:
-        codes = two_factor.confirm_enrolment(db.session, current_actor(), current_user, request.form.get("code", ""))
+        codes = two_factor.confirm_enrolment(db_session(), current_actor(), current_user, request.form.get("code", ""))
     except Invalid as exc:
-        row = two_factor.state(db.session, current_user)
+        row = two_factor.state(db_session(), current_user)
         enrolment = two_factor.enrolment(row, current_user) if row and row.enabled_at is None else None
         if enrolment is None:
             return redirect(url_for("auth.two_factor_setup"), code=303)
@@ -114,7 +115,7 @@ def two_factor_confirm() -> Any:
 @bp.post("/users/<uuid:user_id>/two-factor/reset")
 @require("users:update")
 def reset_two_factor(user_id: uuid.UUID) -> Any:
-    user = two_factor.reset(db.session, current_actor(), user_id)
+    user = two_factor.reset(db_session(), current_actor(), user_id)
     flash(f"Two-factor sign-in reset for {user.email}; they set it up again at their next sign-in.", "success")
     return redirect(url_for("users.show", user_id=user_id), code=303)
 
@@ -129,7 +130,7 @@ def _enrol_first() -> Any:
     if g.get("two_factor_checked"):
         return None
     g.two_factor_checked = True
-    if two_factor.is_required(current_user) and not two_factor.is_enrolled(db.session, current_user):
+    if two_factor.is_required(current_user) and not two_factor.is_enrolled(db_session(), current_user):
         flash("Your role requires two-factor sign-in. Set it up to continue.", "warning")
         return redirect(url_for("auth.two_factor_setup"), code=303)
     return None

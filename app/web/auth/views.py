@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from app.auth.permissions import login_only, public
-from app.extensions import db, limiter
+from app.extensions import db_session, limiter
 from app.models import User
 from app.services import auth
 from app.web.auth import bp, two_factor
@@ -48,7 +49,7 @@ def login() -> Any:
     if form.validate_on_submit():
         policy = auth.LoginPolicy(current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"])
         try:
-            user = auth.authenticate(db.session, current_actor(), form.email.data, form.password.data, policy,
+            user = auth.authenticate(db_session(), current_actor(), form.email.data, form.password.data, policy,
                                      device=request.cookies.get(_device_cookie()))
         except auth.LoginFailed as exc:
             error = exc.message
@@ -60,7 +61,7 @@ def login() -> Any:
 
 def finish_login(user: Any, next_url: str | None) -> Any:
     session.clear()  # a fresh session on sign-in: no fixation
-    user.current_session_id = auth.start_session(db.session, user, client_ip(), request.user_agent.string)
+    user.current_session_id = auth.start_session(db_session(), user, client_ip(), request.user_agent.string)
     login_user(user)
     resp = redirect(_safe_next(next_url), code=303)
     _remember_device(resp, user)
@@ -74,6 +75,6 @@ def logout() -> Any:
     logout_user()
     session.clear()
     if token:
-        auth.end_session(db.session, token)
+        auth.end_session(db_session(), token)
     flash("You have been signed out.", "success")
     return redirect(url_for("auth.login"), code=303)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__)
 
-from app.web.customers import views  # noqa: E402,F401
+from app.web.customers import health, views  # noqa: E402,F401

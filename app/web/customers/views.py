@@ -6,9 +6,10 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.models.customer import CUSTOMER_STATUSES, TIERS
-from app.services import customers
+from app.models.health import BANDS
+from app.services import customers, health, health_score
 from app.services.errors import Conflict, Invalid
 from app.web import listing
 from app.web.context import current_actor
@@ -16,20 +17,22 @@ from app.web.customers import bp
 from app.web.customers.forms import CustomerForm
 from app.web.htmx import is_partial, render, toast
 
-FILTERS = {"tier": TIERS, "status": CUSTOMER_STATUSES}
+FILTERS = {"tier": TIERS, "status": CUSTOMER_STATUSES, "health": BANDS}
+BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at_risk": "At risk"}
 
 
 def _list_context() -> dict[str, Any]:
     params = listing.parse(request.args, customers.SORTS, customers.DEFAULT_SORT, choices=FILTERS)
-    known = {"q", "tier", "status", "sort", "page", "per_page"}
+    known = {"q", "tier", "status", "health", "sort", "page", "per_page"}
     unknown = sorted(k for k in request.args if k not in known)
     if unknown:
         params.notes.append(f"Ignored unknown parameter “{', '.join(unknown)[:60]}”.")
     return {
-        "page": listing.page_of(customers.list_customers(db.session, current_actor(), params.list_query()), params),
+        "page": listing.page_of(customers.list_customers(db_session(), current_actor(), params.list_query()), params),
         "params": params,
         "tiers": TIERS,
         "statuses": CUSTOMER_STATUSES,
+        "bands": BAND_LABELS,
     }
 
 
@@ -45,7 +48,7 @@ def new() -> Any:
     form = CustomerForm()
     if form.validate_on_submit():
         try:
-            customer = customers.create_customer(db.session, current_actor(), form.values())
+            customer = customers.create_customer(db_session(), current_actor(), form.values())
         except Invalid as exc:
             form.add_errors(exc.details)
         else:
@@ -56,7 +59,7 @@ def new() -> Any:
 
 
 def _profile(customer_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
-    session, actor = db.session, current_actor()
+    session, actor = db_session(), current_actor()
     customer = customers.get_customer_for(session, actor, customer_id)
     invoices = customers.invoices_for(session, actor, customer)
     return {
@@ -65,6 +68,10 @@ def _profile(customer_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
         "revenue": customers.revenue_for(session, customer.id),
         "tickets": customers.recent_tickets(session, actor, customer),
         "activity": customers.recent_activity(session, customer, [i.id for i in invoices]),
+        "health": customer.health,
+        "health_labels": health_score.LABELS,
+        "trend": health.trend(session, customer),
+        "weights": health.weights(session),
         "meta_rows": list((customer.metadata_ or {}).items()),
         "meta_errors": {},
         **extra,
@@ -80,12 +87,12 @@ def show(customer_id: uuid.UUID) -> Any:
 @bp.route("/customers/<uuid:customer_id>/edit", methods=["GET", "POST"])
 @require("customers:update")
 def edit(customer_id: uuid.UUID) -> Any:
-    customer = customers.get_customer_for(db.session, current_actor(), customer_id)
+    customer = customers.get_customer_for(db_session(), current_actor(), customer_id)
     form = CustomerForm(obj=customer)
     status, conflict = 200, None
     if form.validate_on_submit():
         try:
-            customers.update_customer(db.session, current_actor(), customer_id, form.version_value(), form.values())
+            customers.update_customer(db_session(), current_actor(), customer_id, form.version_value(), form.values())
         except Invalid as exc:
             form.add_errors(exc.details)
         except Conflict as exc:
@@ -99,7 +106,7 @@ def edit(customer_id: uuid.UUID) -> Any:
 
 
 def _change_status(customer_id: uuid.UUID, status: str, message: str) -> Any:
-    customers.set_status(db.session, current_actor(), customer_id, status)
+    customers.set_status(db_session(), current_actor(), customer_id, status)
     if is_partial():
         return toast(render("customers/show.html", block="profile", **_profile(customer_id)), message)
     flash(message, "success")
@@ -124,7 +131,7 @@ def metadata(customer_id: uuid.UUID) -> Any:
     pairs = list(zip(request.form.getlist("meta_key"), request.form.getlist("meta_value"), strict=False))
     version = CustomerForm.parse_version(request.form.get("version"))
     try:
-        customers.set_metadata(db.session, current_actor(), customer_id, version, pairs)
+        customers.set_metadata(db_session(), current_actor(), customer_id, version, pairs)
     except (Invalid, Conflict) as exc:
         extra = {"meta_rows": pairs, "meta_errors": exc.details, "meta_message": exc.message}
         return render("customers/show.html", block="metadata", status=exc.status, **_profile(customer_id, **extra))
@@ -152,7 +159,7 @@ def metadata_row(customer_id: uuid.UUID) -> Any:
 @bp.post("/invoices/<uuid:invoice_id>/pay")
 @require("invoices:update")
 def pay_invoice(invoice_id: uuid.UUID) -> Any:
-    invoice = customers.mark_invoice_paid(db.session, current_actor(), invoice_id)
+    invoice = customers.mark_invoice_paid(db_session(), current_actor(), invoice_id)
     message = f"Invoice #{invoice.number} marked as paid."
     if is_partial():
         return toast(render("customers/show.html", block="invoices", **_profile(invoice.customer_id)), message)

@@ -8,8 +8,9 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import dashboard
+from app.web import conditional
 from app.web.context import current_actor
 from app.web.dashboard import bp
 from app.web.htmx import is_partial, render
@@ -19,25 +20,27 @@ def _context() -> dict[str, Any]:
     """One context for the page and every widget block: the range, the refresh interval, the widgets."""
     actor = current_actor()
     rng = dashboard.parse_range(request.args, datetime.now(UTC).date())
-    default = current_app.config.get("DASHBOARD_REFRESH_SECONDS", 30)
+    default = current_app.config["DASHBOARD_REFRESH_SECONDS"]
     refresh = dashboard.parse_refresh(request.args.get("refresh"), default)
     params = {"range": rng.key, "refresh": refresh}
     if rng.key == "custom":
         params.update({"from": rng.start.isoformat(), "to": rng.end.isoformat()})
     return {"actor": actor, "rng": rng, "refresh": refresh, "params": params, "ranges": dashboard.RANGES,
             "refresh_choices": dashboard.REFRESH_CHOICES, "widgets": dashboard.widgets_for(actor),
-            "full": actor.can("analytics:read"), "data": None, "stale": None}
+            "full": actor.can("analytics:read"), "data": None, "stale": None, "stamp": None}
 
 
 def _load(name: str, ctx: dict[str, Any]) -> None:
     """The widget's data; when its query fails, the last good value and a stale marker instead."""
     ctx["widget"] = name
-    cache = current_app.config.get("DASHBOARD_CACHE_SECONDS", 10)
+    cache = current_app.config["DASHBOARD_CACHE_SECONDS"]
     max_age = min(cache, ctx["refresh"]) if ctx["refresh"] else cache
     try:
-        ctx["data"] = dashboard.widget_data(db.session, ctx["actor"], name, ctx["rng"], max_age)
+        loaded = dashboard.widget_data(db_session(), ctx["actor"], name, ctx["rng"], max_age)
+        ctx["data"], ctx["stamp"] = loaded.data, loaded.stamp
+        ctx["etag"] = conditional.etag(loaded.digest, "dashboard", name, ctx["full"], sorted(ctx["params"].items()))
     except (SQLAlchemyError, RedisError, OSError):
-        db.session.rollback()
+        db_session().rollback()
         current_app.logger.exception("dashboard widget failed", extra={"widget": name})
         last = dashboard.last_good(name, "all" if ctx["full"] else str(ctx["actor"].id), ctx["rng"])
         ctx["data"] = last["data"] if last else None
@@ -59,4 +62,8 @@ def widget(name: str) -> Any:
     if not is_partial():  # opened in a tab: the whole dashboard, each widget loading itself
         return render("dashboard/index.html", **ctx)
     _load(name, ctx)
-    return render("dashboard/index.html", block=f"widget_{name}", **ctx)
+    if ctx["stamp"] is None:  # the stale value: no tag, so the next refresh tries again
+        return render("dashboard/index.html", block=f"widget_{name}", **ctx)
+    if conditional.not_modified(ctx["etag"]):
+        return conditional.answer_304(ctx["etag"], ctx["stamp"])
+    return conditional.mark(render("dashboard/index.html", block=f"widget_{name}", **ctx), ctx["etag"], ctx["stamp"])

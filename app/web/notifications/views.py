@@ -7,7 +7,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import notification_settings as ns
 from app.services import notifications
 from app.services.errors import Invalid
@@ -24,9 +24,9 @@ def _context() -> dict[str, Any]:
     params = listing.parse(request.args, ["created_at"], "-created_at", choices={"show": ["unread", "all"]})
     unread_only = params.filters.get("show") == "unread"
     params.per_page = PER_PAGE
-    result = notifications.list_for(db.session, current_actor(), params.list_query(with_count=False))
+    result = notifications.list_for(db_session(), current_actor(), params.list_query(with_count=False))
     return {"page": listing.page_of(result, params), "params": params, "unread_only": unread_only,
-            "unread": notifications.unread_count(db.session, current_user.id),
+            "unread": notifications.unread_count(db_session(), current_user.id),
             **_settings_context()}
 
 
@@ -52,20 +52,20 @@ def index() -> Any:
 @bp.get("/notifications/bell")
 @require("notifications:read")
 def bell() -> Any:
-    return render("components/bell.html", unread=notifications.unread_count(db.session, current_user.id))
+    return render("components/bell.html", unread=notifications.unread_count(db_session(), current_user.id))
 
 
 @bp.post("/notifications/<uuid:notification_id>/read")
 @require("notifications:read")
 def mark_read(notification_id: uuid.UUID) -> Any:
-    notifications.mark_read(db.session, current_actor(), notification_id)
+    notifications.mark_read(db_session(), current_actor(), notification_id)
     return _after_change("Marked as read")
 
 
 @bp.post("/notifications/read-all")
 @require("notifications:read")
 def mark_all_read() -> Any:
-    count = notifications.mark_all_read(db.session, current_actor())
+    count = notifications.mark_all_read(db_session(), current_actor())
     return _after_change(f"Marked {count} as read")
 
 
@@ -73,7 +73,7 @@ def mark_all_read() -> Any:
 @require("notifications:read")
 def preferences() -> Any:
     try:
-        notifications.set_preferences(db.session, current_actor(), parse_preferences(request.form),
+        notifications.set_preferences(db_session(), current_actor(), parse_preferences(request.form),
                                       parse_settings(request.form))
     except Invalid as exc:
         ctx = {**_context(), **_settings_context(exc.details)}

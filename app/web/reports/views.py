@@ -6,7 +6,7 @@ from typing import Any
 from flask import Response, request, stream_with_context
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import analytics, dashboard
 from app.web.context import current_actor
 from app.web.htmx import render
@@ -16,7 +16,7 @@ from app.web.reports import bp
 def _context() -> dict[str, Any]:
     rng = dashboard.parse_range(request.args, datetime.now(UTC).date())
     type_ = request.args.get("type") or ""
-    report = analytics.daily_counts(db.session, current_actor(), rng, type_ or None)
+    report = analytics.daily_counts(db_session(), current_actor(), rng, type_ or None)
     params = {"range": rng.key, "type": type_ if type_ in analytics.TYPES else ""}
     if rng.key == "custom":
         params.update({"from": rng.start.isoformat(), "to": rng.end.isoformat()})

@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from app.auth.permissions import CATALOG, require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import explain as explainer
 from app.services import roles
 from app.services.errors import Invalid
@@ -18,15 +18,15 @@ from app.web.roles import bp
 
 
 def index_context(**extra: Any) -> dict[str, Any]:
-    return {"roles": roles.list_roles(db.session, current_actor()), "errors": {}, "values": {},
+    return {"roles": roles.list_roles(db_session(), current_actor()), "errors": {}, "values": {},
             "permissions": explainer.PERMISSIONS, "question": {}, "answers": [], **extra}
 
 
 def show_context(role_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
-    role = roles.get_role_for(db.session, current_actor(), role_id)
+    role = roles.get_role_for(db_session(), current_actor(), role_id)
     scoped = [g for g in role.permissions if g.count(":") == 2]
     return {"role": role, "catalog": CATALOG, "granted": set(role.permissions), "scoped": scoped,
-            "members": roles.member_count(db.session, role), "errors": {}, **extra}
+            "members": roles.member_count(db_session(), role), "errors": {}, **extra}
 
 
 @bp.get("/roles")
@@ -40,7 +40,7 @@ def index() -> Any:
 def explain() -> Any:
     question = {"permission": request.args.get("permission", ""), "resource": request.args.get("resource", "")}
     try:
-        answers = explainer.explain_roles(db.session, current_actor(), question["permission"], question["resource"])
+        answers = explainer.explain_roles(db_session(), current_actor(), question["permission"], question["resource"])
     except Invalid as exc:
         ctx = index_context(question={**question, "errors": exc.details})
         return render("roles/index.html", block="explain_result", status=422, **ctx)
@@ -52,7 +52,7 @@ def explain() -> Any:
 def create() -> Any:
     values = {"name": request.form.get("name", ""), "description": request.form.get("description", "")}
     try:
-        role = roles.create_role(db.session, current_actor(), values["name"], values["description"], [])
+        role = roles.create_role(db_session(), current_actor(), values["name"], values["description"], [])
     except Invalid as exc:
         return render("roles/index.html", status=422, **index_context(errors=exc.details, values=values))
     flash(f"Role {role.name} created; choose its permissions.", "success")
@@ -71,7 +71,7 @@ def update(role_id: uuid.UUID) -> Any:
     perms = request.form.getlist("perms")
     try:
         two_factor = request.form.get("requires_two_factor") == "1" if "two_factor_shown" in request.form else None
-        roles.update_role(db.session, current_actor(), role_id, perms, request.form.get("description"), two_factor)
+        roles.update_role(db_session(), current_actor(), role_id, perms, request.form.get("description"), two_factor)
     except Invalid as exc:
         ctx = show_context(role_id, errors=exc.details or {"permissions": [exc.message]}, granted=set(perms))
         return render("roles/show.html", status=422, **ctx)
@@ -82,6 +82,6 @@ def update(role_id: uuid.UUID) -> Any:
 @bp.post("/roles/<uuid:role_id>/delete")
 @require("roles:manage")
 def delete(role_id: uuid.UUID) -> Any:
-    roles.delete_role(db.session, current_actor(), role_id)
+    roles.delete_role(db_session(), current_actor(), role_id)
     flash("Role deleted.", "success")
     return redirect(url_for("roles.index"), code=303)

@@ -10,7 +10,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
 from app.services import sla, tickets_bulk, tickets_query
@@ -33,11 +33,11 @@ def list_filter(args: Mapping[str, str]) -> tuple[listing.ListParams, TicketFilt
 
 def list_context(args: Mapping[str, str]) -> dict[str, Any]:
     params = list_params(args)
-    result = tickets_query.list_tickets(db.session, current_actor(), params.list_query())
+    result = tickets_query.list_tickets(db_session(), current_actor(), params.list_query())
     params.notes.extend(result.notes)
     page = listing.page_of(result, params)
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
-            "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db.session, limit=30),
+            "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db_session(), limit=30),
             "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP}
 
 
@@ -58,7 +58,7 @@ def bulk() -> Any:
     ids = request.form.getlist("ids") if not scope_all else None
     tf = list_filter(view_args)[1] if scope_all else None
     try:
-        result = tickets_bulk.bulk_update(db.session, current_actor(), action, value, ids=ids, tf=tf)
+        result = tickets_bulk.bulk_update(db_session(), current_actor(), action, value, ids=ids, tf=tf)
     except Invalid as exc:
         resp = render("tickets/index.html", block="ticket_table", status=422, **list_context(view_args))
         return toast(resp, exc.message, "danger")

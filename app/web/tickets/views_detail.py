@@ -8,7 +8,7 @@ from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
 from app.services import presence, sla, tickets, tickets_query
@@ -26,9 +26,9 @@ def _redis() -> Any:
 
 
 def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
-    detail = tickets_query.get_detail(db.session, current_actor(), ticket_id)
+    detail = tickets_query.get_detail(db_session(), current_actor(), ticket_id)
     presence.touch(_redis(), detail.ticket.id, current_user.id, current_user.name)
-    names = tickets_query.user_names(db.session, [v or "" for r in detail.timeline
+    names = tickets_query.user_names(db_session(), [v or "" for r in detail.timeline
                                                   for v in (r.changes.get("assignee_id") or [])])
     return {"d": detail, "t": detail.ticket, "statuses": STATUSES, "priorities": PRIORITIES, "now": utcnow(),
             "sla_text": sla.describe, "viewers": presence.viewers(_redis(), detail.ticket.id, current_user.id),
@@ -41,12 +41,11 @@ def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
 def new() -> Any:
     form = NewTicketForm(customer_id=request.args.get("customer", ""))
     chosen = form.customer_id.data or ""
-    form.customer_id.choices = [("", "Choose a customer…")] + [
-        (str(c.id), c.company_name) for c in tickets_query.customers_for_picker(db.session, current_actor(), limit=100,
-                                                                                    keep=chosen)]
+    pickable = tickets_query.customers_for_picker(db_session(), current_actor(), limit=100, keep=chosen)
+    form.customer_id.choices = [("", "Choose a customer…")] + [(str(c.id), c.company_name) for c in pickable]
     if form.validate_on_submit():
         try:
-            ticket = tickets.create_ticket(db.session, current_actor(), form.customer_id.data, form.title.data,
+            ticket = tickets.create_ticket(db_session(), current_actor(), form.customer_id.data, form.title.data,
                                            form.description.data, form.priority.data, form.tags.data or "")
         except Invalid as exc:
             for name, messages in exc.details.items():
@@ -71,7 +70,7 @@ def update_fields(ticket_id: str) -> Any:
     changes = {k: request.form[k] for k in tickets.FIELDS if k in request.form}
     version = request.form.get("version")
     try:
-        tickets.update_ticket(db.session, current_actor(), ticket_id, version, changes)
+        tickets.update_ticket(db_session(), current_actor(), ticket_id, version, changes)
     except (Conflict, Invalid) as exc:
         extra = {"conflict": {"message": exc.message, "attempt": changes}} if isinstance(exc, Conflict) \
             else {"error": " ".join(m for ms in exc.details.values() for m in ms) or exc.message}
@@ -91,7 +90,7 @@ def comment(ticket_id: str) -> Any:
     internal = form.kind.data == "note"
     if form.validate_on_submit():
         try:
-            tickets.add_comment(db.session, current_actor(), ticket_id, form.body.data, internal)
+            tickets.add_comment(db_session(), current_actor(), ticket_id, form.body.data, internal)
         except Invalid as exc:
             form.body.errors = list(exc.details.get("body") or [exc.message])
         else:
@@ -108,7 +107,7 @@ def comment(ticket_id: str) -> Any:
 @bp.get("/tickets/<ticket_id>/presence")
 @require("tickets:read")
 def viewers(ticket_id: str) -> Any:
-    ticket = tickets.get_ticket_for(db.session, current_actor(), ticket_id)
+    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
     if not is_partial():  # a fragment endpoint opened as a page: show the ticket
         return redirect(url_for("tickets.show", ticket_id=ticket.id))
     presence.touch(_redis(), ticket.id, current_user.id, current_user.name)
@@ -119,10 +118,10 @@ def viewers(ticket_id: str) -> Any:
 @bp.get("/tickets/<ticket_id>/assignees")
 @require("tickets:assign")
 def assignees(ticket_id: str) -> Any:
-    ticket = tickets.get_ticket_for(db.session, current_actor(), ticket_id)
+    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
     if not is_partial():
         return redirect(url_for("tickets.show", ticket_id=ticket.id))
-    found = tickets_query.agents(db.session, request.args.get("q", ""))
+    found = tickets_query.agents(db_session(), request.args.get("q", ""))
     return render(TEMPLATE, block="assignee_results", t=ticket, agents=found, version=ticket.version)
 
 
@@ -131,6 +130,6 @@ def assignees(ticket_id: str) -> Any:
 def customer_options() -> Any:
     if not is_partial():
         return redirect(url_for("tickets.new"))
-    found = tickets_query.customers_for_picker(db.session, current_actor(), request.args.get("customer_q", ""),
+    found = tickets_query.customers_for_picker(db_session(), current_actor(), request.args.get("customer_q", ""),
                                                limit=100)
     return render("tickets/new.html", block="customer_options", customers=found, form=None)

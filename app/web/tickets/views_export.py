@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 from flask import Response, redirect, request, stream_with_context, url_for
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import tickets_export
 from app.web.context import current_actor
 from app.web.htmx import is_partial, render
@@ -22,7 +22,7 @@ TEMPLATE = "tickets/export.html"
 @require("tickets:export")
 def export() -> Any:
     _, tf = list_filter(dict(parse_qsl(request.form.get("query", ""))[:50]))
-    status = tickets_export.start_export(db.session, current_actor(), tf)
+    status = tickets_export.start_export(db_session(), current_actor(), tf)
     if not is_partial():
         return redirect(url_for("tickets.export_progress", export_id=status.id), code=303)
     return render(TEMPLATE, block="export_status", status=202, export=status)
@@ -40,6 +40,6 @@ def export_progress(export_id: str) -> Any:
 @bp.get("/tickets/exports/<export_id>/download")
 @require("tickets:export")
 def export_download(export_id: str) -> Any:
-    parts = tickets_export.export_file(db.session, current_actor(), export_id)
+    parts = tickets_export.export_file(db_session(), current_actor(), export_id)
     return Response(stream_with_context(parts), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})

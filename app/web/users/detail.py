@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.models import User
 from app.services import explain as explainer
 from app.services import two_factor, users
@@ -24,14 +24,14 @@ from app.web.users.forms import EditUserForm, RoleForm, show_errors
 
 def _role_form(user: User) -> RoleForm:
     form = RoleForm(formdata=None, role=user.role_name)
-    form.role.choices = [(r, r) for r in role_names(db.session)]
+    form.role.choices = [(r, r) for r in role_names(db_session())]
     return form
 
 
 def show_context(user_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
-    user = users.get_user_for(db.session, current_actor(), user_id)
-    return {"user": user, "activity": recent_activity(db.session, user), "role_form": _role_form(user),
-            "error": None, "two_factor_on": two_factor.is_enrolled(db.session, user),
+    user = users.get_user_for(db_session(), current_actor(), user_id)
+    return {"user": user, "activity": recent_activity(db_session(), user), "role_form": _role_form(user),
+            "error": None, "two_factor_on": two_factor.is_enrolled(db_session(), user),
             "permissions": explainer.PERMISSIONS, "question": {}, "answer": None, **extra}
 
 
@@ -46,7 +46,7 @@ def show(user_id: uuid.UUID) -> Any:
 def explain(user_id: uuid.UUID) -> Any:
     question = {"permission": request.args.get("permission", ""), "resource": request.args.get("resource", "")}
     try:
-        answer = explainer.explain_for(db.session, current_actor(), user_id, question["permission"],
+        answer = explainer.explain_for(db_session(), current_actor(), user_id, question["permission"],
                                        question["resource"])
     except Invalid as exc:
         ctx = show_context(user_id, question={**question, "errors": exc.details})
@@ -58,7 +58,7 @@ def explain(user_id: uuid.UUID) -> Any:
 @bp.get("/users/<uuid:user_id>/edit")
 @require("users:update")
 def edit(user_id: uuid.UUID) -> Any:
-    user = users.get_user_for(db.session, current_actor(), user_id)
+    user = users.get_user_for(db_session(), current_actor(), user_id)
     users.check_may_act_on(current_actor(), user)  # no edit form for a user one may not change
     form = EditUserForm(formdata=None, email=user.email, name=user.name, permissions="\n".join(user.permissions))
     return render("users/edit.html", user=user, form=form)
@@ -67,11 +67,11 @@ def edit(user_id: uuid.UUID) -> Any:
 @bp.post("/users/<uuid:user_id>")
 @require("users:update")
 def update(user_id: uuid.UUID) -> Any:
-    user = users.get_user_for(db.session, current_actor(), user_id)
+    user = users.get_user_for(db_session(), current_actor(), user_id)
     form = EditUserForm(request.form)
     grants = (form.permissions.data or "").replace(",", "\n").splitlines()
     try:
-        users.update_user(db.session, current_actor(), user_id, form.email.data or "", form.name.data or "", grants)
+        users.update_user(db_session(), current_actor(), user_id, form.email.data or "", form.name.data or "", grants)
     except Invalid as exc:
         show_errors(form, exc)
         return render("users/edit.html", user=user, form=form, status=422)
@@ -82,7 +82,7 @@ def update(user_id: uuid.UUID) -> Any:
 def _act(user_id: uuid.UUID, op: Callable[[Any, Actor, uuid.UUID], Any], done: str) -> Any:
     """Run one action on the user; success flashes, a refused rule shows on the page (422)."""
     try:
-        op(db.session, current_actor(), user_id)
+        op(db_session(), current_actor(), user_id)
     except Invalid as exc:
         return render("users/show.html", status=422, **show_context(user_id, error=exc.message))
     flash(done, "success")

@@ -10,7 +10,7 @@ from flask import flash, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from app.auth.permissions import require
-from app.extensions import db
+from app.extensions import db_session
 from app.services import users
 from app.services.errors import Invalid
 from app.services.users_queries import DEFAULT_SORT, SORTS, filter_choices, list_users, role_names
@@ -23,15 +23,15 @@ from app.web.users.forms import UserForm, show_errors
 
 def _user_form(data: Any = None) -> UserForm:
     form = UserForm(formdata=data)
-    form.role.choices = [("", "Choose a role…"), *((r, r) for r in role_names(db.session))]
+    form.role.choices = [("", "Choose a role…"), *((r, r) for r in role_names(db_session()))]
     return form
 
 
 def list_context(args: Mapping[str, str], form: UserForm | None = None, **extra: Any) -> dict[str, Any]:
     """Everything the list screen and each of its blocks needs (one builder for both paths)."""
-    choices = filter_choices(db.session)
+    choices = filter_choices(db_session())
     params = listing.parse(args, SORTS, DEFAULT_SORT, choices=choices, dates=["created_after"])
-    page = listing.page_of(list_users(db.session, current_actor(), params.list_query()), params)
+    page = listing.page_of(list_users(db_session(), current_actor(), params.list_query()), params)
     return {"page": page, "params": params, "choices": choices, "form": form or _user_form(),
             "bulk": None, "oob": False, **extra}
 
@@ -64,7 +64,7 @@ def new() -> Any:
 def create() -> Any:
     form = _user_form(request.form)
     try:
-        user = users.create_user(db.session, current_actor(), form.email.data or "", form.name.data or "",
+        user = users.create_user(db_session(), current_actor(), form.email.data or "", form.name.data or "",
                                  form.role.data or "")
     except Invalid as exc:
         show_errors(form, exc)
@@ -83,15 +83,17 @@ def create() -> Any:
 @require("users:read")
 def bulk() -> Any:
     action, role = request.form.get("action", ""), request.form.get("role") or None
+    result: users.BulkResult | None = None
+    error: str | None = None
     try:
-        result = users.bulk_update(db.session, current_actor(), request.form.getlist("ids"), action, role)
+        result = users.bulk_update(db_session(), current_actor(), request.form.getlist("ids"), action, role)
+        message = result.summary
     except Invalid as exc:
-        result, error = None, exc.message
-    else:
-        error = None
+        message = error = exc.message
     if not is_htmx():
-        flash(error or result.summary, "danger" if error else "success")  # type: ignore[union-attr]
-        return redirect(url_for("users.index", **_view_args()), code=303)
+        flash(message, "danger" if error else "success")
+        view: dict[str, Any] = _view_args().to_dict()  # the first value of each parameter, as before
+        return redirect(url_for("users.index", **view), code=303)
     ctx = list_context(_view_args(), bulk=result, bulk_error=error, oob=True)
     resp = render_regions("users/index.html", ["bulk_result", "user_table"], 422 if error else 200, **ctx)
-    return toast(resp, error or result.summary, "danger" if error else "success")  # type: ignore[union-attr]
+    return toast(resp, message, "danger" if error else "success")

@@ -114,11 +114,11 @@ def test_the_rollups_follow_updates_and_deletes(db_session: Session) -> None:
 def test_an_agent_sees_only_their_queue(db_session: Session, seeded: dict) -> None:
     agent = seeded["agents"][0]
     actor = Actor(id=agent.id, label="a", grants=frozenset({"dashboard:read"}))
-    data = dashboard.widget_data(db_session, actor, "my_cards", RANGE, 10)
+    data = dashboard.widget_data(db_session, actor, "my_cards", RANGE, 10).data
     mine = _sql(db_session, "SELECT count(*) FROM support_tickets WHERE assignee_id = :a "
                             "AND status IN ('open', 'pending', 'on_hold')", a=agent.id)[0][0]
     assert data["open_tickets"] == mine
-    recent = dashboard.widget_data(db_session, actor, "recent", RANGE, 10)
+    recent = dashboard.widget_data(db_session, actor, "recent", RANGE, 10).data
     ids = {r[0] for r in _sql(db_session, "SELECT id::text FROM support_tickets WHERE assignee_id = :a", a=agent.id)}
     assert recent["tickets"] and {t["id"] for t in recent["tickets"]} <= ids
     from app.services.errors import PermissionDenied

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-import time
 import uuid
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -120,14 +121,23 @@ def test_all_matching_is_capped_and_says_so(db_session: Session, monkeypatch: py
     assert db_session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "pending")) == 3
 
 
-def test_bulk_status_of_1000_tickets_is_fast(db_session: Session) -> None:
+def test_bulk_status_of_1000_tickets_runs_a_bounded_number_of_statements(db_session: Session) -> None:
+    """A per-row regression shows as statements growing with the ticket count (speed itself is in bench/)."""
     customer = make_customer(db_session)
     db_session.execute(Ticket.__table__.insert(), [
         {"id": uuid.uuid4(), "customer_id": customer.id, "title": f"T{i}"} for i in range(1000)])
     ids = [str(i) for i in db_session.scalars(select(Ticket.id))]
     actor = Actor(None, "test", frozenset({"*"}))
-    start = time.perf_counter()
-    result = tickets_bulk.bulk_update(db_session, actor, "status", "solved", ids=ids)
-    elapsed = time.perf_counter() - start
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = db_session.get_bind()
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = tickets_bulk.bulk_update(db_session, actor, "status", "solved", ids=ids)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
     assert result.changed == 1000
-    assert elapsed < 5  # the bench target is 1 s on an idle machine; this guards against a per-row regression
+    assert len(statements) < 50, f"{len(statements)} statements for 1,000 tickets"
