@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 RUN_STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck format bench clean chromium nginx
+.PHONY: run test test-fast lint typecheck format bench clean chromium nginx soak
 
 $(RUN_STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+
+# Not part of `make test`: about 20 minutes of traffic and injected faults on a private stack;
+# writes bench/SOAK.md (SOAK_MINUTES=4 for a quick pass). Needs the dev requirements (aiosmtpd, requests).
+soak:
+	$(PY) -m bench.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache

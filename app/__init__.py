@@ -56,6 +56,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_uri(app.config["REDIS_URL"]))
 
     db.init_app(app)
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
+    app.teardown_appcontext(_release_dead_connection)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -138,3 +140,16 @@ def _init_security_headers(app: Flask) -> None:
         if request.endpoint != "static" and current_user and current_user.is_authenticated:
             resp.headers["Cache-Control"] = "no-store"
         return resp
+
+
+def _release_dead_connection(exc: BaseException | None) -> None:
+    """End the request's session even when its connection died under it (PostgreSQL restarted or
+    the backend terminated): the ROLLBACK of a dead connection raises, and from a teardown that
+    would be a 500 after the response was decided. The connection is invalidated instead."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db_session().invalidate()
+        db.session.remove()

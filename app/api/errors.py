@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -98,8 +99,9 @@ def register_errors(bp: Blueprint) -> None:
         return envelope(422, "A value is out of range or not acceptable.")
 
     @bp.errorhandler(OperationalError)
-    def _database_down(exc: OperationalError) -> Response:
-        log.warning("database unavailable: %s", type(exc).__name__)
+    @bp.errorhandler(RedisError)
+    def _database_down(exc: Exception) -> Response:
+        log.warning("store unavailable: %s", type(exc).__name__)
         db_session().rollback()
         resp = envelope(503, "The service is temporarily unavailable. Try again shortly.")
         resp.headers["Retry-After"] = "5"

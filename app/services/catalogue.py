@@ -73,6 +73,8 @@ CATALOGUE: dict[str, EventType] = {
            "tickets.notify_mentions", "tickets.notify_update"),
         _e("ticket.sla_breached", "number assignee_id", "tickets.notify_breach", "health.recompute_for_ticket"),
         _e("ticket.first_response_breached", "number assignee_id", "tickets.notify_breach"),
+        # Email: every message leaves through the outbox (app/services/mail.py)
+        _e("email.requested", "to subject text html", "mail.deliver"),
     )
 }
 

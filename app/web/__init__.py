@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, Response, flash, jsonify, make_response, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from redis.exceptions import RedisError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.auth.permissions import Refused, can
@@ -96,6 +98,23 @@ def _register_errors(app: Flask) -> None:
         resp = error_response(status, messages.get(status, exc.description or ""))
         if status == 429:
             resp.headers["Retry-After"] = str(getattr(exc, "retry_after", None) or 60)
+        return resp
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(RedisError)
+    def _store_down(exc: Exception) -> Any:
+        # PostgreSQL or Redis unreachable (restarting, failing over): a 503 to retry, never a 500.
+        app.logger.warning("store unavailable: %s", type(exc).__name__)
+        from flask import g
+
+        from app.extensions import db_session, login_manager
+
+        db_session().rollback()
+        if "_login_user" not in g:
+            # Loading the user failed: answer as nobody, or the error page would try again and fail.
+            g._login_user = login_manager.anonymous_user()
+        resp = error_response(503, "The service is briefly unavailable. Try again in a few seconds.", "unavailable")
+        resp.headers["Retry-After"] = "5"
         return resp
 
     @app.errorhandler(Exception)

@@ -14,6 +14,26 @@ from tests.conftest import Client, committed_db, sign_in  # noqa: F401 - shared 
 from tests.factories import make_user
 
 
+def queued_emails() -> list[dict[str, Any]]:
+    """The emails on their way out: email.requested events in the outbox that are enqueued for a
+    worker (alone or in a batch), as their payloads (to, subject, text, html)."""
+    from rq import Queue
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import OutboxEvent
+    from app.services import events, jobs, mail
+
+    queued: set[str] = set()
+    for job in Queue("default", connection=jobs.connection()).jobs:
+        if job.func_name == events.PROCESS_JOB:
+            queued.add(job.args[0])
+        elif job.func_name == events.PROCESS_MANY_JOB:
+            queued.update(job.args[0])
+    rows = db.session.scalars(select(OutboxEvent).where(OutboxEvent.type == mail.EMAIL_EVENT)).all()
+    return [e.data for e in rows if str(e.id) in queued]
+
+
 def app_ctx_id() -> int:
     from flask.globals import app_ctx
 

@@ -83,7 +83,8 @@ def test_one_id_from_request_to_job_audit_and_email(
     )
     worker = _json_lines(done.stderr)
     started = [r for r in worker if r.get("message") == "job started"]
-    assert {r["job"] for r in started} >= {"workers.jobs.events.process_event", "workers.jobs.mail.send_email"}
+    # The invitation's email is an event of its own (email.requested), processed by a job of its own.
+    assert [r["job"] for r in started].count("workers.jobs.events.process_event") >= 2
     assert all(r["correlation_id"] == cid for r in started)
     assert worker and all(set(r) >= {"time", "level", "logger", "message"} for r in worker)
 

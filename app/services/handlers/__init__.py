@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.services import catalogue, events
-from app.services.handlers import analytics, health, notifications, search, tickets, users
+from app.services.handlers import analytics, health, mail, notifications, search, tickets, users
 
 _OWN: dict[str, tuple[events.Handler, ...]] = {
     "user.created": (users.send_invitation,),
@@ -24,6 +24,7 @@ _OWN: dict[str, tuple[events.Handler, ...]] = {
     "customer.created": (health.recompute_for_customer,),
     "invoice.paid": (health.recompute_for_invoice,),
     "ticket.created": (health.recompute_for_ticket,),
+    "email.requested": (mail.deliver,),
 }
 # Every type, with its handlers in the order they run: the area's own, then analytics, then search.
 HANDLERS: dict[str, tuple[events.Handler, ...]] = {

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
-from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Notification, User
-from app.services import jobs, mail, notification_mail, notifications
+from app.services import jobs, notification_mail, notifications
 from app.services.actor import Actor
 from app.services.uow import transaction
 from tests.factories import make_user
+from tests.integration.conftest import queued_emails
 
 TICKET = ("ticket:" + str(uuid.UUID(int=123)), "#123 Printer on fire")
 
@@ -41,10 +41,6 @@ def _update(session: Session, user: User, n: int, correlation_id: str | None = N
         jobs.CORRELATION_ID.reset(token)
 
 
-def _mail_jobs() -> list[Any]:
-    return [j for j in Queue("default", connection=jobs.connection()).jobs if j.func_name == mail.SEND_JOB]
-
-
 def _due(session: Session) -> int:
     return notification_mail.send_due(session)
 
@@ -61,7 +57,7 @@ def test_ten_updates_in_five_minutes_are_one_notification_and_one_email(
         notes = db_session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
         assert [(n.count, n.message) for n in notes] == [(10, "10 updates to #123 Printer on fire")]
         assert notifications.unread_count(db_session, user.id) == 1
-        assert _mail_jobs() == [] and _due(db_session) == 0  # the email waits for the window to close
+        assert queued_emails() == [] and _due(db_session) == 0  # the email waits for the window to close
     with time_machine.travel(start + timedelta(minutes=5), tick=False):
         assert _due(db_session) == 1
         assert _due(db_session) == 0  # claimed: a second run sends nothing twice
@@ -86,7 +82,7 @@ def test_a_read_notification_is_not_folded_into(db_session: Session) -> None:
         _update(db_session, user, 2)
     notes = db_session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
     assert sorted(n.count for n in notes) == [1, 1]
-    assert _mail_jobs() == []  # email off: nothing held either
+    assert queued_emails() == []  # email off: nothing held either
     assert _due(db_session) == 0
 
 
@@ -98,7 +94,7 @@ def test_quiet_hours_hold_email_until_they_end_in_the_users_time_zone(
     with time_machine.travel(datetime(2026, 1, 15, 22, 30, tzinfo=UTC), tick=False):
         with transaction(db_session):
             assert notifications.notify(db_session, user.id, "user.role_changed", "You are a manager now.") is not None
-        assert _mail_jobs() == []  # the bell rings; the email is held
+        assert queued_emails() == []  # the bell rings; the email is held
     with time_machine.travel(datetime(2026, 1, 16, 5, 59, tzinfo=UTC), tick=False):
         assert _due(db_session) == 0
     with time_machine.travel(datetime(2026, 1, 16, 6, 0, tzinfo=UTC), tick=False):
@@ -115,10 +111,10 @@ def test_urgent_exceptions_break_through_quiet_hours_only_when_the_user_allows(d
             with transaction(db_session):
                 notifications.notify(db_session, user.id, "ticket.sla_breached", "#9 breached.", "/tickets/9",
                                      urgency=("sla_breach",))
-    assert [j.args[0] for j in _mail_jobs()] == [allow.email]
+    assert [m["to"] for m in queued_emails()] == [allow.email]
     with time_machine.travel(datetime(2026, 1, 16, 7, 0, tzinfo=UTC), tick=False):
         assert _due(db_session) == 1  # the other one, in the morning
-    assert sorted(j.args[0] for j in _mail_jobs()) == sorted([allow.email, deny.email])
+    assert sorted(m["to"] for m in queued_emails()) == sorted([allow.email, deny.email])
 
 
 def test_the_daily_digest_lists_what_happened_grouped_by_ticket_and_kind(
@@ -135,7 +131,7 @@ def test_the_daily_digest_lists_what_happened_grouped_by_ticket_and_kind(
             notifications.notify(db_session, user.id, "ticket.updated", "New internal note on #7", "/tickets/7",
                                  group=other)
             notifications.notify(db_session, user.id, "user.role_changed", "You are a manager now.")
-    assert _mail_jobs() == []
+    assert queued_emails() == []
     # 08:00 in New York the next day is 12:00 UTC (daylight saving time began on 8 March).
     with time_machine.travel(datetime(2026, 3, 11, 11, 59, tzinfo=UTC), tick=False):
         assert _due(db_session) == 0
@@ -179,7 +175,7 @@ def test_a_kind_switched_off_while_held_is_not_sent(db_session: Session) -> None
                                       {"user.role_changed": {"in_app": True, "email": "off"}})
     with time_machine.travel(datetime(2026, 3, 3, 9, 0, tzinfo=UTC), tick=False):
         assert _due(db_session) == 0
-    assert _mail_jobs() == []
+    assert queued_emails() == []
 
 
 def test_the_scheduled_job_sends_what_is_due_through_a_worker(

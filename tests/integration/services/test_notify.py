@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from rq import Queue
@@ -13,25 +12,22 @@ from sqlalchemy.orm import Session
 
 import app.services.handlers  # noqa: F401 - registers the handlers
 from app.models import Notification, OutboxEvent
-from app.services import events, jobs, mail, notifications
+from app.services import events, jobs, notifications
 from app.services.actor import Actor
 from app.services.auth import LoginFailed, LoginPolicy, authenticate
 from app.services.uow import transaction
 from tests.factories import make_user
-
-
-def _mail_jobs() -> list[Any]:
-    return [j for j in Queue("default", connection=jobs.connection()).jobs if j.func_name == mail.SEND_JOB]
+from tests.integration.conftest import queued_emails
 
 
 def test_it_notifies_in_app_and_by_email_after_commit(db_session: Session) -> None:
     user = make_user(db_session)
     with transaction(db_session):
         note = notifications.notify(db_session, user.id, "user.locked", "Ann was locked.", "/users/1", None)
-        assert note is not None and _mail_jobs() == []  # nothing leaves before the commit
-    mails = _mail_jobs()
-    assert len(mails) == 1 and mails[0].args[0] == user.email and "Ann was locked." in mails[0].args[2]
-    assert "<p>Ann was locked.</p>" in mails[0].args[3]
+        assert note is not None and queued_emails() == []  # nothing leaves before the commit
+    mails = queued_emails()
+    assert len(mails) == 1 and mails[0]["to"] == user.email and "Ann was locked." in mails[0]["text"]
+    assert "<p>Ann was locked.</p>" in mails[0]["html"]
 
 
 def test_a_rolled_back_change_sends_nothing(db_session: Session) -> None:
@@ -39,7 +35,7 @@ def test_a_rolled_back_change_sends_nothing(db_session: Session) -> None:
     with pytest.raises(RuntimeError), transaction(db_session):
         notifications.notify(db_session, user.id, "user.locked", "never", None, None)
         raise RuntimeError("boom")
-    assert _mail_jobs() == []
+    assert queued_emails() == []
 
 
 def test_it_respects_the_users_preferences(db_session: Session) -> None:
@@ -48,7 +44,7 @@ def test_it_respects_the_users_preferences(db_session: Session) -> None:
                                   {"user.locked": {"in_app": False, "email": False}})
     with transaction(db_session):
         assert notifications.notify(db_session, user.id, "user.locked", "quiet", None, None) is None
-    assert _mail_jobs() == []
+    assert queued_emails() == []
     assert notifications.unread_count(db_session, user.id) == 0
 
 
@@ -78,7 +74,7 @@ def test_a_lockout_notifies_every_admin_once(db_session: Session) -> None:
     for admin in admins:
         notes = db_session.scalars(select(Notification).where(Notification.user_id == admin.id)).all()
         assert [(n.kind, n.link) for n in notes] == [("user.locked", f"/users/{target.id}")]
-    assert len(_mail_jobs()) == 3  # admins get lockouts by email by default, and the owner is alerted
+    assert len(queued_emails()) == 3  # admins get lockouts by email by default, and the owner is alerted
 
 
 def test_old_read_notifications_are_purged_and_unread_ones_kept(db_session: Session) -> None:
