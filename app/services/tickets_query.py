@@ -161,7 +161,8 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
     stmt = (
-        select(*ROW_COLUMNS, Customer.company_name.label("company"), Assignee.name.label("assignee_name"),
+        select(*ROW_COLUMNS, Customer.company_name.label("company"), Customer.contact_name.label("requester"),
+               Assignee.name.label("assignee_name"),
                *(c.label(f"sort_key_{i}") for i, c in enumerate(key.columns)))
         .join(page, page.c.id == Ticket.id)
         .join(Customer, Customer.id == Ticket.customer_id)
@@ -182,6 +183,22 @@ def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UU
 def count_matching(session: Session, tf: TicketFilter) -> Count:
     conds, _ = tf.conditions()
     return bounded_count(session, select(Ticket.id).where(*conds))
+
+
+VIEW_COUNT_CAP = 9_999  # saved-view counts are exact below 10,000, the planner's estimate above
+
+
+def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
+    """How many tickets each saved view holds, for the view list; none for scoped-only readers
+    (their list is a handful of granted tickets, the counts would describe tickets they cannot see)."""
+    if not actor.can("tickets:read"):
+        return {}
+    now = utcnow()
+    counts = {}
+    for view in VIEWS:
+        conds, _ = TicketFilter({"view": view}, "", actor.id).conditions(now)
+        counts[view] = bounded_count(session, select(Ticket.id).where(*conds), cap=VIEW_COUNT_CAP)
+    return counts
 
 
 def estimate(session: Session, tf: TicketFilter) -> int:

@@ -18,7 +18,7 @@ from app.services.errors import Invalid
 from app.services.tickets_query import CHOICES, DATES, FREE, SORTS, VIEWS, TicketFilter
 from app.web import listing
 from app.web.context import current_actor
-from app.web.htmx import is_htmx, render, toast
+from app.web.htmx import is_htmx, is_partial, render, toast
 from app.web.tickets import bp
 
 
@@ -38,7 +38,8 @@ def list_context(args: Mapping[str, str]) -> dict[str, Any]:
     page = listing.page_of(result, params)
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
             "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db.session, limit=30),
-            "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP}
+            "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP,
+            "view_counts": {} if is_partial() else tickets_query.view_counts(db.session, current_actor())}
 
 
 @bp.get("/tickets")
