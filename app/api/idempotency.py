@@ -1,10 +1,14 @@
 """Idempotency-Key for POST and PATCH: a retried request has one effect and gets the same answer.
 
-The first request with a key reserves (user, key) with a hash of the request
-and commits before any work; its successful response is stored. A retry with
-the same body gets the stored response (marked `Idempotent-Replayed: true`); the
-same key with a different body is refused (422); a retry while the first is
-still running gets 409. A failed request frees its key so that it can be retried.
+The first request with a key reserves (user, key) with a hash of the request in
+the same transaction as its work, so the reservation commits with the business
+change or not at all: a request killed mid-way (its worker SIGKILLed, the
+database restarted) leaves no reservation behind, and the retry does the work
+once. A retry that arrives while the first is still running waits for it (at
+most LOCK_WAIT) and then gets the stored response (marked
+`Idempotent-Replayed: true`), or 409 if the first is still finishing; the same
+key with a different body is refused (422). A failed request frees its key so
+that it can be retried.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, make_response, request
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.api.errors import ApiError
@@ -26,6 +30,7 @@ from app.models.base import utcnow
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
 MAX_KEY = 255
+LOCK_WAIT = "10s"  # a retry waits this long for the request holding its key (then 503, Retry-After)
 
 
 def request_hash() -> str:
@@ -34,8 +39,10 @@ def request_hash() -> str:
 
 
 def _reserve(user_id: Any, key: str, digest: str) -> IdempotencyKey | None:
-    """None when this request now owns the key, else the existing row."""
+    """None when this request now owns the key (uncommitted: it commits with the work), else the
+    existing row. A concurrent holder of the key makes the INSERT wait until it commits or rolls back."""
     session = db.session
+    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
     session.execute(delete(IdempotencyKey).where(
         IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.created_at < utcnow() - KEEP_FOR
     ))
@@ -45,10 +52,13 @@ def _reserve(user_id: Any, key: str, digest: str) -> IdempotencyKey | None:
         .on_conflict_do_nothing()
         .returning(IdempotencyKey.key)
     ).first()
-    session.commit()
+    session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
     if inserted is not None:
         return None
-    return session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
+    existing = session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                                           IdempotencyKey.key == key))
+    session.rollback()
+    return existing
 
 
 def _replay(row: IdempotencyKey, digest: str) -> Response:

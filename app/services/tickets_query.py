@@ -194,7 +194,7 @@ def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
     if not actor.can("tickets:read"):
         return {}
     now = utcnow()
-    counts = {}
+    counts: dict[str, Count] = {}
     for view in VIEWS:
         conds, _ = TicketFilter({"view": view}, "", actor.id).conditions(now)
         counts[view] = bounded_count(session, select(Ticket.id).where(*conds), cap=VIEW_COUNT_CAP)

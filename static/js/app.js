@@ -64,7 +64,7 @@
         if (narrow.matches) {  // off-canvas menu on small screens
           root.classList.add("sidebar-open");
           sync();
-          var first = document.querySelector("#sidebar a");
+          var first = document.querySelector("#sidebar .nav-link");
           if (first) first.focus();
           return;
         }
