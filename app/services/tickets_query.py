@@ -205,6 +205,9 @@ def estimate(session: Session, tf: TicketFilter) -> int:
     return count_matching(session, tf).value
 
 
+THREAD_LIMIT = 500  # replies and notes shown on a ticket page
+
+
 @dataclass
 class TicketDetail:
     ticket: Ticket
@@ -228,7 +231,7 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
         .outerjoin(User, User.id == TicketComment.author_id)
         .where(TicketComment.ticket_id == ticket.id)
         .order_by(TicketComment.created_at, TicketComment.id)
-        .limit(500)
+        .limit(THREAD_LIMIT)
     ).all()
     others = session.execute(
         _readable_tickets(actor, select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.updated_at)
@@ -244,6 +247,22 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
     ).all()
     return TicketDetail(ticket, customer, assignee, [(c, n) for c, n in comments], list(others), list(timeline),
                         company)
+
+
+def activity_tag(ticket: Ticket) -> str:
+    """Changes whenever anyone changes the ticket: fields bump the version, replies and notes updated_at."""
+    return f"t{ticket.version}-{int(ticket.updated_at.timestamp() * 1_000_000)}"
+
+
+def comments_since(session: Session, actor: Actor, ticket_id: object, seen: str | None) -> int:
+    """How many replies and notes the ticket has beyond the `seen` a form was rendered with (0 if unknown)."""
+    try:
+        shown = int(seen or "")
+    except ValueError:
+        return 0
+    ticket = get_ticket_for(session, actor, ticket_id, "read")
+    total = session.scalar(select(func.count()).select_from(TicketComment).where(TicketComment.ticket_id == ticket.id))
+    return max(0, min(int(total or 0), THREAD_LIMIT) - shown)
 
 
 def scoped_ids(actor: Actor, permission: str) -> list[uuid.UUID] | None:
