@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -183,6 +183,22 @@ def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UU
 def count_matching(session: Session, tf: TicketFilter) -> Count:
     conds, _ = tf.conditions()
     return bounded_count(session, select(Ticket.id).where(*conds))
+
+
+NEWS_CAP = 99  # "N new — show" counts no further
+
+
+def list_changes(session: Session, actor: Actor, query: ListQuery, since: datetime,
+                 after: datetime) -> tuple[list[Any], int]:
+    """For a list left open: the rows of its page that changed after `after` (tickets created since the
+    page was loaded are not on it), and how many tickets matching the view were created after `since`."""
+    page = list_tickets(session, actor, replace(query, with_count=False))
+    changed = [r for r in page.rows if r.updated_at > after and r.created_at <= since]
+    if not actor.can("tickets:read"):
+        return changed, 0
+    conds, _ = ticket_filter(actor, query).conditions()
+    fresh = select(Ticket.id).where(*conds, Ticket.created_at > since).limit(NEWS_CAP).subquery()
+    return changed, int(session.scalar(select(func.count()).select_from(fresh)) or 0)
 
 
 VIEW_COUNT_CAP = 9_999  # saved-view counts are exact below 10,000, the planner's estimate above

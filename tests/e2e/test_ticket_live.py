@@ -41,3 +41,27 @@ def test_a_second_browsers_reply_appears_in_the_first_within_ten_seconds(
         one.get_by_test_id("send-reply").click()
         expect(one.get_by_test_id("public-reply")).to_have_count(2)
         assert one.errors == [] and two.errors == []
+
+
+def test_an_open_list_updates_changed_rows_and_announces_new_tickets_keeping_the_selection(
+    app: Flask, browser: Any, live_server: str, make_staff: Callable[..., Any]
+) -> None:
+    from app.extensions import db
+    from app.models import Ticket
+
+    agent = make_staff("agent", email="e2e-live-list@example.com")
+    ids = seed_tickets(app, 3)
+    with signed_in(browser, live_server, agent.email, LAPTOP) as page:
+        page.goto(f"{live_server}/tickets?sort=number")
+        page.locator(f"#row-{ids[1]} .row-check").check()
+        with app.app_context():
+            db.session.get(Ticket, ids[0]).status = "on_hold"  # type: ignore[union-attr]
+            db.session.commit()
+        seed_tickets(app, 3)
+        expect(page.locator(f"#row-{ids[0]} .badge.status-on_hold")).to_be_visible(timeout=12_000)
+        expect(page.get_by_test_id("list-news")).to_have_text("3 new — show")
+        assert page.locator(f"#row-{ids[1]} .row-check").is_checked()
+        expect(page.get_by_test_id("bulk-count")).to_have_text("1 selected")
+        page.get_by_test_id("list-news").click()
+        expect(page.get_by_test_id("ticket-row")).to_have_count(6)
+        assert page.errors == []
