@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.models.base import utcnow
+from app.services import sla
 from app.services.listing import Count
 
 
@@ -26,3 +28,10 @@ def count_label(count: Count) -> str:
     if value >= 1_000_000:
         return f"~{value / 1_000_000:.1f}M".replace(".0M", "M")
     return f"~{round(value, -3) // 1000:,}k"
+
+
+def sla_due(iso: str | None) -> str:
+    """A cached due time (ISO text) as "due in 2 h" / "breached 3 h ago"; "no SLA" without one."""
+    if not iso:
+        return "no SLA"
+    return sla.describe("open", datetime.fromisoformat(iso), None, utcnow())
