@@ -6,10 +6,10 @@ Run after `BENCH_DB=backoffice_bench_ws bench/setup.sh`:
         .venv/bin/python bench/bench_agent_home.py [--agents 20]
 
 "Cold" here: the widget cache is bypassed (each widget's data function runs its queries), every
-agent is measured once on a new database connection (opened before timing, as the pool would
-hold it; no prepared plans, that agent's index pages not read before by this run), and the agents are the ones with the most open tickets. Prints the
-median and worst per widget and for the whole home (queue + cards + recent), and the plan of the
-queue query.
+agent is measured once on a new database connection (opened before timing, as the pool would hold
+it; no prepared plans, that agent's index pages not read before by this run), and the agents are the
+ones with the most open tickets. Prints the median and worst per widget and for the whole home
+(queue + cards + recent), and the plan of the queue query.
 """
 
 from __future__ import annotations
