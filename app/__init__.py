@@ -12,7 +12,7 @@ from flask_talisman import Talisman
 from redis import Redis
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import observability
+from app import observability, static_assets
 from app.config import ROOT, Config
 from app.extensions import csrf, db, db_session, limiter, login_manager, migrate
 from app.services import jobs
@@ -64,6 +64,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     _init_login(app)
     _init_security_headers(app)
     observability.init_app(app)
+    static_assets.init_app(app)
 
     from app import api, boundary, cli
     from app.services import handlers

@@ -52,6 +52,10 @@ class Ticket(UUIDPk, Timestamps, Base):
             "resolution_due_at",
             postgresql_where="status IN ('open', 'pending', 'on_hold')",
         ),
+        # An agent's queue in SLA order and their recent tickets (migration 0016_agent_queue).
+        Index("ix_support_tickets_queue", "assignee_id", "resolution_due_at", "id",
+              postgresql_where="status IN ('open', 'pending', 'on_hold')"),
+        Index("ix_support_tickets_assignee_created", "assignee_id", "created_at", "id"),
     )
 
     number: Mapped[int] = mapped_column(BigInteger, Identity(start=1000), unique=True)

@@ -30,7 +30,8 @@ RANGES = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days", "quarter
 DEFAULT_RANGE = "30d"
 MAX_DAYS = 731
 FULL_WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "at_risk", "recent")
-AGENT_WIDGETS = ("my_cards", "recent")
+AGENT_WIDGETS = ("my_cards", "queue", "recent")
+QUEUE_SIZE = 10
 REFRESH_CHOICES = (0, 2, 5, 10, 30, 60, 300)
 
 
@@ -290,6 +291,20 @@ def recent(session: Session, rng: DateRange, assignee: Any = None, limit: int = 
     return {"tickets": [dict(zip(keys, [str(r[0]), *r[1:]], strict=True)) for r in session.execute(query).all()]}
 
 
+def queue(session: Session, rng: DateRange, assignee: Any = None, limit: int = QUEUE_SIZE) -> dict[str, Any]:
+    """An agent's open tickets, the one due soonest first (no due time last): one read of the partial
+    index ix_support_tickets_queue (migration 0016_agent_queue), stopped by the LIMIT."""
+    query = (select(Ticket.id, Ticket.number, Customer.company_name, Ticket.title, Ticket.priority, Ticket.status,
+                    Ticket.resolution_due_at)
+             .join(Customer, Customer.id == Ticket.customer_id)
+             .where(Ticket.assignee_id == assignee, Ticket.status.in_(OPEN_STATUSES))
+             .order_by(Ticket.resolution_due_at.asc().nulls_last(), Ticket.id).limit(limit))
+    keys = ("id", "number", "customer", "subject", "priority", "status", "due")
+    rows = session.execute(query).all()
+    return {"tickets": [dict(zip(keys, [str(r[0]), *r[1:6], r[6].isoformat() if r[6] else None], strict=True))
+                        for r in rows]}
+
+
 def my_cards(session: Session, rng: DateRange, assignee: Any = None) -> dict[str, Any]:
     """An agent's own queue: open tickets, resolved in the range and how many within SLA."""
     start, end = _bounds(rng)
@@ -310,7 +325,7 @@ def at_risk(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
 
 COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
     "cards": cards, "opened_solved": opened_solved, "backlog": backlog, "sla": sla, "revenue": revenue,
-    "workload": workload, "at_risk": at_risk, "recent": recent, "my_cards": my_cards,
+    "workload": workload, "at_risk": at_risk, "recent": recent, "my_cards": my_cards, "queue": queue,
 }
 
 

@@ -344,3 +344,18 @@ def add_comment(session: Session, actor: Actor, ticket_id: object, body: str, in
                      "actor_id": _aid(actor), "mentioned": sorted({m["id"] for m in found})})
     session.refresh(ticket)
     return comment
+
+
+THEN_STATUSES = ("pending", "solved")
+
+
+def reply_and_set_status(session: Session, actor: Actor, ticket_id: object, body: str, status: str) -> TicketComment:
+    """A public reply and the status it leaves the ticket in, from one click: both are allowed before
+    either happens, then the reply and the status change (at the version just read) follow."""
+    if status not in THEN_STATUSES:
+        raise Invalid("Choose pending or solved.", {"then_status": [f"One of {', '.join(THEN_STATUSES)}."]})
+    ticket = get_ticket_for(session, actor, ticket_id, "comment")
+    actor.require("tickets:update", ticket)
+    comment = add_comment(session, actor, ticket.id, body, internal=False)
+    update_ticket(session, actor, ticket.id, ticket.version, {"status": status})
+    return comment

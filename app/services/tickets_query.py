@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -175,7 +175,8 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
     stmt = (
-        select(*ROW_COLUMNS, Customer.company_name.label("company"), Assignee.name.label("assignee_name"),
+        select(*ROW_COLUMNS, Customer.company_name.label("company"), Customer.contact_name.label("requester"),
+               Assignee.name.label("assignee_name"),
                *(c.label(f"sort_key_{i}") for i, c in enumerate(key.columns)))
         .join(page, page.c.id == Ticket.id)
         .join(Customer, Customer.id == Ticket.customer_id)
@@ -205,8 +206,43 @@ def count_matching(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] |
     return bounded_count(session, _counted(tf, scoped), estimate=estimate)
 
 
+NEWS_CAP = 99  # "N new — show" counts no further
+
+
+def list_changes(session: Session, actor: Actor, query: ListQuery, since: datetime,
+                 after: datetime) -> tuple[list[Any], int]:
+    """For a list left open: the rows of its page that changed after `after` (tickets created since the
+    page was loaded are not on it), and how many tickets matching the view were created after `since`."""
+    page = list_tickets(session, actor, replace(query, with_count=False))
+    changed = [r for r in page.rows if r.updated_at > after and r.created_at <= since]
+    if not actor.can("tickets:read"):
+        return changed, 0
+    conds, _ = ticket_filter(actor, query).conditions()
+    fresh = select(Ticket.id).where(*conds, Ticket.created_at > since).limit(NEWS_CAP).subquery()
+    return changed, int(session.scalar(select(func.count()).select_from(fresh)) or 0)
+
+
+VIEW_COUNT_CAP = 9_999  # saved-view counts are exact below 10,000, the planner's estimate above
+
+
+def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
+    """How many tickets each saved view holds, for the view list; none for scoped-only readers
+    (their list is a handful of granted tickets, the counts would describe tickets they cannot see)."""
+    if not actor.can("tickets:read"):
+        return {}
+    now = utcnow()
+    counts: dict[str, Count] = {}
+    for view in VIEWS:
+        conds, _ = TicketFilter({"view": view}, "", actor.id).conditions(now)
+        counts[view] = bounded_count(session, select(Ticket.id).where(*conds), cap=VIEW_COUNT_CAP)
+    return counts
+
+
 def estimate(session: Session, tf: TicketFilter) -> int:
     return count_matching(session, tf).value
+
+
+THREAD_LIMIT = 500  # replies and notes shown on a ticket page
 
 
 @dataclass
@@ -232,7 +268,7 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
         .outerjoin(User, User.id == TicketComment.author_id)
         .where(TicketComment.ticket_id == ticket.id)
         .order_by(TicketComment.created_at, TicketComment.id)
-        .limit(500)
+        .limit(THREAD_LIMIT)
     ).all()
     others = session.execute(
         _readable_tickets(actor, select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.updated_at)
@@ -248,6 +284,22 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
     ).all()
     return TicketDetail(ticket, customer, assignee, [(c, n) for c, n in comments], list(others), list(timeline),
                         company)
+
+
+def activity_tag(ticket: Ticket) -> str:
+    """Changes whenever anyone changes the ticket: fields bump the version, replies and notes updated_at."""
+    return f"t{ticket.version}-{int(ticket.updated_at.timestamp() * 1_000_000)}"
+
+
+def comments_since(session: Session, actor: Actor, ticket_id: object, seen: str | None) -> int:
+    """How many replies and notes the ticket has beyond the `seen` a form was rendered with (0 if unknown)."""
+    try:
+        shown = int(seen or "")
+    except ValueError:
+        return 0
+    ticket = get_ticket_for(session, actor, ticket_id, "read")
+    total = session.scalar(select(func.count()).select_from(TicketComment).where(TicketComment.ticket_id == ticket.id))
+    return max(0, min(int(total or 0), THREAD_LIMIT) - shown)
 
 
 def scoped_ids(actor: Actor, permission: str) -> list[uuid.UUID] | None:

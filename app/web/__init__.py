@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from app.auth.permissions import Refused, can
 from app.services import mentions
 from app.services.errors import DomainError
+from app.web.formatting import age, count_label, sla_due
 from app.web.htmx import is_htmx, toast
 
 # Each area is a package under app/web with a `bp` blueprint.
@@ -45,7 +46,7 @@ def register_web(app: Flask) -> None:
     @app.context_processor
     def _helpers() -> dict[str, Any]:
         return {"can": lambda perm, obj=None: can(current_user, perm, obj), "csrf_token": generate_csrf,
-                "note_html": mentions.render}
+                "note_html": mentions.render, "age": age, "count_label": count_label, "sla_due": sla_due}
 
 
 def _wants_json() -> bool:

@@ -46,22 +46,52 @@
     var sideBtn = document.getElementById("sidebar-toggle");
     if (sideBtn) {
       var root = document.documentElement;
-      sideBtn.setAttribute("aria-expanded", String(!root.classList.contains("sidebar-collapsed")));
+      var narrow = window.matchMedia("(max-width: 991.98px)");
+      var sync = function () {
+        var open = narrow.matches ? root.classList.contains("sidebar-open") : !root.classList.contains("sidebar-collapsed");
+        sideBtn.setAttribute("aria-expanded", String(open));
+      };
+      var closeMenu = function (refocus) {
+        if (!root.classList.contains("sidebar-open")) return;
+        root.classList.remove("sidebar-open");
+        sync();
+        if (refocus) sideBtn.focus();
+      };
+      window.backofficeCloseMenu = closeMenu;
+      sync();
+      narrow.addEventListener("change", function () { root.classList.remove("sidebar-open"); sync(); });
       sideBtn.addEventListener("click", function () {
+        if (narrow.matches) {  // off-canvas menu on small screens
+          root.classList.add("sidebar-open");
+          sync();
+          var first = document.querySelector("#sidebar .nav-link");
+          if (first) first.focus();
+          return;
+        }
         var collapsed = root.classList.toggle("sidebar-collapsed");
         localStorage.setItem("backoffice-sidebar", collapsed ? "collapsed" : "expanded");
-        sideBtn.setAttribute("aria-expanded", String(!collapsed));
+        sync();
+      });
+      var backdrop = document.getElementById("app-backdrop");
+      if (backdrop) backdrop.addEventListener("click", function () { closeMenu(true); });
+      document.addEventListener("keydown", function (evt) {
+        if (evt.key === "Escape") closeMenu(true);
       });
     }
-    // A form or button with data-confirm asks before it acts (destructive actions).
+    // A plain form with data-confirm asks before it acts (destructive actions). An htmx form asks
+    // through htmx:confirm below instead, so the question comes once.
     document.body.addEventListener("submit", function (evt) {
-      var msg = evt.target.getAttribute && evt.target.getAttribute("data-confirm");
+      var form = evt.target;
+      if (!form.getAttribute || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
+      var msg = form.getAttribute("data-confirm");
       if (msg && !window.confirm(msg)) evt.preventDefault();
     }, true);
   });
 
   document.addEventListener("htmx:confirm", function (evt) {
-    var msg = evt.detail.elt.getAttribute("data-confirm");
+    var elt = evt.detail.elt;
+    // Only the element that carries the question asks: never links or buttons inside it.
+    var msg = elt.getAttribute && elt.getAttribute("data-confirm");
     if (!msg) return;
     evt.preventDefault();
     if (window.confirm(msg)) evt.detail.issueRequest(true);

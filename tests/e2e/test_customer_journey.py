@@ -27,7 +27,8 @@ def test_it_creates_a_customer_edits_metadata_and_marks_an_invoice_paid(
 ) -> None:
     manager = make_staff("manager", email="e2e-manager@example.com")
     login(page, live_server, manager.email)
-    page.on("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_test_id("nav-customers").click()
     page.get_by_test_id("create-customer-btn").click()
     page.get_by_label("Company").fill("Journey <b>Corp</b>")
@@ -52,4 +53,10 @@ def test_it_creates_a_customer_edits_metadata_and_marks_an_invoice_paid(
     page.get_by_test_id("pay-invoice").click()
     expect(page.get_by_test_id("revenue-lifetime")).to_have_text("$420.00")
     assert page.get_by_test_id("pay-invoice").count() == 0
+    assert asked == ["Mark invoice #770001 as paid?"]  # asked once, not twice
+
+    page.get_by_test_id("suspend-customer").click()
+    page.get_by_test_id("reactivate-customer").click()
+    expect(page.get_by_test_id("suspend-customer")).to_be_visible()
+    assert [a.split()[0] for a in asked[1:]] == ["Suspend", "Reactivate"]
     assert page.errors == []

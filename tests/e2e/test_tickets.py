@@ -87,7 +87,7 @@ def test_bulk_change_of_status(
     page.get_by_test_id("bulk-action").select_option("status:pending")
     page.get_by_test_id("bulk-apply").click()
     expect(page.get_by_test_id("success-message")).to_contain_text("3 tickets changed")
-    assert confirms == ["Apply this change to the selected tickets?"]
+    assert confirms == ["Set status to pending — apply to 3 tickets?"]
     expect(page.locator("#ticket-table .status-pending")).to_have_count(3)
     expect(page.locator("#ticket-table .status-open")).to_have_count(1)
 

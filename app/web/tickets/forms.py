@@ -19,6 +19,8 @@ class NewTicketForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField("Message", validators=[DataRequired(message="Write something first.")])
     kind = HiddenField(default="reply")
+    then_status = HiddenField(default="")
+    seen = HiddenField(default="")  # how many entries the thread showed when the message was typed
 
 
 class EditTicketForm(FlaskForm):

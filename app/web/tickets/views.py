@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,7 +19,7 @@ from app.services.errors import Invalid
 from app.services.tickets_query import CHOICES, DATES, FREE, SORTS, VIEWS, TicketFilter
 from app.web import listing
 from app.web.context import current_actor
-from app.web.htmx import is_htmx, render, render_regions, toast
+from app.web.htmx import is_htmx, is_partial, render, render_regions, toast
 from app.web.tickets import bp, views_bulk
 
 
@@ -31,20 +32,55 @@ def list_filter(args: Mapping[str, str]) -> tuple[listing.ListParams, TicketFilt
     return params, TicketFilter(params.filters, params.q, current_user.id)
 
 
+LIST_POLL_SECONDS = 10
+
+
+def _moment(raw: str | None, default: datetime) -> datetime:
+    try:
+        when = datetime.fromisoformat(raw or "")
+    except ValueError:
+        return default
+    return when if when.tzinfo is not None else default
+
+
+def _live_url(params: listing.ListParams, since: datetime) -> str:
+    # `after` (the last poll's time) is added by the page (static/js/live.js) from X-Polled-At.
+    return url_for("tickets.live_list") + "?" + params.query(since=since.isoformat())
+
+
 def list_context(args: Mapping[str, str]) -> dict[str, Any]:
     params = list_params(args)
+    now = utcnow()
     result = tickets_query.list_tickets(db_session(), current_actor(), params.list_query())
     params.notes.extend(result.notes)
     page = listing.page_of(result, params)
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
-            "now": utcnow(), "sla_text": sla.describe, "agents": tickets_query.agents(db_session(), limit=30),
-            "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP, "run": None}
+            "now": now, "live_url": _live_url(params, now), "poll_seconds": LIST_POLL_SECONDS,
+            "sla_text": sla.describe, "agents": tickets_query.agents(db_session(), limit=30),
+            "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP, "run": None,
+            "view_counts": {} if is_partial() else tickets_query.view_counts(db_session(), current_actor())}
 
 
 @bp.get("/tickets")
 @require("tickets:read")
 def index() -> Any:
     return render("tickets/index.html", block="ticket_table", **list_context(request.args))
+
+
+@bp.get("/tickets/live")
+@require("tickets:read")
+def live_list() -> Any:
+    """The poll of an open list: changed rows of its page out of band, and "N new — show"."""
+    params = list_params(request.args)
+    if not is_partial():
+        return redirect(url_for("tickets.index") + "?" + params.query())
+    now = utcnow()
+    since, after = _moment(request.args.get("since"), now), _moment(request.args.get("after"), now)
+    changed, fresh = tickets_query.list_changes(db_session(), current_actor(), params.list_query(False), since, after)
+    resp = render_regions("tickets/index.html", ["list_live"], changed=changed, fresh=fresh, params=params, now=now,
+                          sla_text=sla.describe)
+    resp.headers["X-Polled-At"] = now.isoformat()
+    return resp
 
 
 @bp.post("/tickets/bulk")

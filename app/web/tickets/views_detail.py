@@ -19,6 +19,7 @@ from app.web.tickets import bp
 from app.web.tickets.forms import CommentForm, NewTicketForm
 
 TEMPLATE = "tickets/detail.html"
+POLL_SECONDS = 5  # another agent's reply, note or field change shows within this (plus a request)
 
 
 def _redis() -> Any:
@@ -30,10 +31,15 @@ def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
     presence.touch(_redis(), detail.ticket.id, current_user.id, current_user.name)
     names = tickets_query.user_names(db_session(), [v or "" for r in detail.timeline
                                                   for v in (r.changes.get("assignee_id") or [])])
+    customer = detail.customer
+    requester = (customer.contact_name or customer.contact_email) if customer else detail.company_name
     return {"d": detail, "t": detail.ticket, "statuses": STATUSES, "priorities": PRIORITIES, "now": utcnow(),
             "sla_text": sla.describe, "viewers": presence.viewers(_redis(), detail.ticket.id, current_user.id),
             "form": extra.pop("form", None) or CommentForm(formdata=None), "names": names,
-            "conflict": None, "error": None, "rating": csat.rating_of(db_session(), detail.ticket.id), **extra}
+            "requester": requester, "then_statuses": tickets.THEN_STATUSES, "poll_seconds": POLL_SECONDS,
+            "etag": tickets_query.activity_tag(detail.ticket), "conflict": None, "error": None, "arrived": 0,
+            "rating": csat.rating_of(db_session(), detail.ticket.id),
+            **extra}
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -92,20 +98,48 @@ def update_fields(ticket_id: str) -> Any:
 def comment(ticket_id: str) -> Any:
     form = CommentForm()
     internal = form.kind.data == "note"
+    then = "" if internal else form.then_status.data or ""
     if form.validate_on_submit():
+        arrived = tickets_query.comments_since(db_session(), current_actor(), ticket_id, form.seen.data)
+        if arrived:  # someone wrote while this was typed: show it first, keep the draft
+            return _conversation(ticket_id, 409, form=form, arrived=arrived)
         try:
-            tickets.add_comment(db_session(), current_actor(), ticket_id, form.body.data, internal)
-        except Invalid as exc:
+            if then:
+                tickets.reply_and_set_status(db_session(), current_actor(), ticket_id, form.body.data, then)
+            else:
+                tickets.add_comment(db_session(), current_actor(), ticket_id, form.body.data, internal)
+        except (Invalid, Conflict) as exc:
             form.body.errors = list(exc.details.get("body") or [exc.message])
         else:
+            message = "Note added" if internal else f"Reply sent, status {then}" if then else "Reply sent"
             if not is_htmx():
-                flash("Note added." if internal else "Reply sent.", "success")
+                flash(message + ".", "success")
                 return redirect(url_for("tickets.show", ticket_id=ticket_id), code=303)
-            resp = render_regions(TEMPLATE, ["conversation", "timeline"], **detail_context(ticket_id))
-            return toast(resp, "Note added" if internal else "Reply sent")
-    ctx = detail_context(ticket_id, form=form)
-    return render_regions(TEMPLATE, ["conversation"], status=422, **ctx) if is_htmx() \
-        else render(TEMPLATE, status=422, **ctx)
+            regions = ["conversation", "timeline"] + (["ticket_fields"] if then else [])
+            ctx = detail_context(ticket_id, fields_oob=True)
+            return toast(render_regions(TEMPLATE, regions, **ctx), message)
+    return _conversation(ticket_id, 422, form=form)
+
+
+def _conversation(ticket_id: str, status: int, **extra: Any) -> Any:
+    ctx = detail_context(ticket_id, **extra)
+    return render_regions(TEMPLATE, ["conversation", "timeline"], status=status, **ctx) if is_htmx() \
+        else render(TEMPLATE, status=status, **ctx)
+
+
+@bp.get("/tickets/<ticket_id>/live")
+@require("tickets:read")
+def live(ticket_id: str) -> Any:
+    """The poll of an open ticket: 304 while nothing changed, else the thread, fields and timeline."""
+    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
+    if not is_partial():
+        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    tag = tickets_query.activity_tag(ticket)
+    if request.if_none_match.contains(tag):
+        return make_response("", 304)
+    resp = render_regions(TEMPLATE, ["thread", "ticket_fields", "timeline"], **detail_context(ticket_id, live=True))
+    resp.set_etag(tag)
+    return resp
 
 
 @bp.get("/tickets/<ticket_id>/presence")
