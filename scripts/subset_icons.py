@@ -19,11 +19,12 @@ OUT = ROOT / "static/icons"
 
 # Every icon a template names, including those chosen at render time (sidebar, cards, notifications).
 ICONS = sorted({
-    "arrow-right", "bell", "bell-fill", "braces", "briefcase", "building", "caret-down-fill", "caret-up-fill",
-    "check-circle", "check2-circle", "circle-half", "currency-dollar", "download", "envelope",
-    "exclamation-triangle", "eye", "filetype-csv", "graph-up", "hdd-stack", "heart-pulse", "journal-text",
-    "layout-sidebar", "life-preserver", "lock", "people", "person-circle", "person-plus", "plus-lg", "reply",
-    "shield-lock", "speedometer2", "stopwatch", "x-circle", "x-lg",
+    "arrow-counterclockwise", "arrow-right", "bell", "bell-fill", "braces", "briefcase", "building",
+    "caret-down-fill", "caret-up-fill", "check-circle", "check2-circle", "circle-half", "currency-dollar",
+    "download", "emoji-smile", "envelope", "exclamation-triangle", "eye", "filetype-csv", "graph-up",
+    "hdd-stack", "heart-pulse", "journal-text", "layout-sidebar", "life-preserver", "lightning", "lock",
+    "pencil", "people", "person-circle", "person-plus", "plus-lg", "reply", "search", "shield-lock",
+    "speedometer2", "stopwatch", "x-circle", "x-lg",
 })
 
 
