@@ -45,13 +45,18 @@ def _health_count(body: str) -> float:
 
 
 def _external_address() -> str | None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("192.0.2.255", 9))
-            address = s.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith("127.") else address
+    """The address of the machine's network interface: connecting a UDP socket sends nothing, it only
+    picks the source address the kernel would route from (a broadcast target is refused, so none is used)."""
+    for target in ("10.255.255.255", "192.0.2.1"):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.connect((target, 9))
+            except OSError:
+                continue
+            address: str = s.getsockname()[0]
+        if not address.startswith("127."):
+            return address
+    return None
 
 
 def test_counters_sum_over_workers_and_loopback_rule(service_urls: dict[str, str], app: Any, tmp_path: Any) -> None:
