@@ -214,3 +214,17 @@ def run_jobs(app: Flask) -> Any:
         return worker.successful_job_count
 
     return drain
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per test process, shared by the browser tests and the system tests that drive one:
+    Playwright's sync API allows one running instance per thread."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -51,7 +51,7 @@ def queue_email_on_commit(session: Session, to: str, subject: str, template: str
 
 def message_id(event_id: object) -> str:
     """The same Message-ID every time one event is sent, so a receiver can drop a redelivered copy."""
-    host = urlsplit(str(current_app.config.get("PUBLIC_URL") or "")).hostname or "backoffice"
+    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "backoffice"
     return f"<{event_id}@{host}>"
 
 

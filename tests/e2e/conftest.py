@@ -47,16 +47,6 @@ def live_server(app: Flask) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture()
 def page(browser: Any, request: pytest.FixtureRequest, e2e_db: None) -> Iterator[Any]:
     # Depends on e2e_db so the browser (and its polling) is gone before the tables are emptied.

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from app.models import EventDelivery, Notification, OutboxEvent, Ticket
 from app.services import events, jobs
 from tests import processes
-from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 from tests.factories import PASSWORD, make_customer, make_ticket, make_user
 
 pytestmark = pytest.mark.slow
@@ -127,9 +126,9 @@ def _busy_worker(job_id: str) -> int | None:
 
 
 def test_two_instances_and_two_workers_serve_one_browser(
-    app: Flask, committed_db: Session, service_urls: dict[str, str], tmp_path: Path
+    app: Flask, committed_db: Session, service_urls: dict[str, str], tmp_path: Path, browser: Any
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     app.extensions["redis"].flushdb()
     agent = make_user(committed_db, role_name="agent", name="Ada Agent", email="ada@example.com")
@@ -152,10 +151,9 @@ def test_two_instances_and_two_workers_serve_one_browser(
                 {**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / f"metrics-{k}")}, [f"127.0.0.1:{ports[k]}"],
                 workers=1))
         workers = {w.pid: w for w in (stack.enter_context(processes.worker(env)) for _ in range(2))}
-        pw = stack.enter_context(sync_playwright())
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        stack.callback(browser.close)
         ada_context, max_context = browser.new_context(), browser.new_context()
+        stack.callback(ada_context.close)
+        stack.callback(max_context.close)
         ada_lb, max_lb = Balancer(ada_context, a, b), Balancer(max_context, a, b)
         ada, max_ = ada_context.new_page(), max_context.new_page()
 

@@ -27,7 +27,7 @@ def test_it_orders_the_queue_by_due_time_with_no_due_time_last(db_session: Sessi
     make_ticket(db_session, assignee_id=agent.id, resolution_due_at=now, status="solved")  # done: not queued
     make_ticket(db_session, resolution_due_at=now)  # someone else's
     actor = Actor(id=agent.id, label="a", grants=frozenset({"dashboard:read"}))
-    data = dashboard.widget_data(db_session, actor, "queue", RANGE, 0)
+    data = dashboard.widget_data(db_session, actor, "queue", RANGE, 0).data
     assert [t["number"] for t in data["tickets"]] == [soon.number, later.number, undated.number]
 
 
