@@ -79,10 +79,12 @@ def _span(delta: timedelta) -> str:
 
 
 def describe(status: str, due: datetime | None, breached_at: datetime | None, now: datetime | None = None) -> str:
-    """'due in 2 h', 'breached 3 h ago' or '' for a ticket that is done or has no target."""
+    """'due in 2 h', 'breached 3 h ago', 'paused while pending' or '' for a ticket that is done or has no target."""
     if status not in OPEN_STATUSES or due is None:
         return ""
     now = now or utcnow()
+    if status == "pending" and breached_at is None and due <= now:
+        return "paused while pending"  # the resolution clock stops; leaving pending moves the target
     if breached_at is not None or due <= now:
         return f"breached {_span(now - (breached_at or due))} ago"
     return f"due in {_span(due - now)}"
