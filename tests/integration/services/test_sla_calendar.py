@@ -122,6 +122,9 @@ def test_the_calendar_is_audited_and_checked(db_session: Session) -> None:
     assert set(exc.value.details) == {"tz", "hours-0", "holidays"}
     with pytest.raises(Invalid):
         sla_policies.save_calendar(db_session, LEAD, CalendarForm(True, "UTC", {}))
+    with pytest.raises(Invalid) as folder:
+        sla_policies.save_calendar(db_session, LEAD, CalendarForm(True, "America", NINE_TO_FIVE))
+    assert set(folder.value.details) == {"tz"}
     with pytest.raises(PermissionDenied):
         sla_policies.save_calendar(db_session, AGENT, CalendarForm())
 
