@@ -129,7 +129,7 @@ def sign_in(client: FlaskClient, user: Any) -> FlaskClient:
 # Tables a committed test may fill; roles, SLA policies and the append-only audit log stay.
 TRUNCATE = (
     "export_parts, event_deliveries, outbox, notifications, notification_emails, analytics_events, refresh_tokens, "
-    "idempotency_keys, csat_surveys, saved_views, ticket_links, macros, ticket_bulk_runs, "
+    "idempotency_keys, csat_surveys, sla_calendar, saved_views, ticket_links, macros, ticket_bulk_runs, "
     "ticket_comments, support_tickets, invoices, customer_health_history, customer_health, customers, "
     "user_sessions, two_factor_devices, two_factor_recovery_codes, user_two_factor, users"
 )

@@ -11,7 +11,7 @@ from app.models.outbox import EventDelivery, OutboxEvent
 from app.models.role import Role
 from app.models.rollup import RevenueDaily, TicketDailyStats, TicketOpenCount
 from app.models.saved_view import SavedView
-from app.models.ticket import SlaPolicy, Ticket, TicketComment
+from app.models.ticket import SlaCalendar, SlaPolicy, Ticket, TicketComment
 from app.models.ticket_bulk import TicketBulkRun
 from app.models.ticket_link import TicketLink
 from app.models.two_factor import RecoveryCode, RememberedDevice, TwoFactor
@@ -39,6 +39,7 @@ __all__ = [
     "RevenueDaily",
     "Role",
     "SavedView",
+    "SlaCalendar",
     "SlaPolicy",
     "Ticket",
     "TicketBulkRun",

@@ -75,6 +75,10 @@ class Ticket(UUIDPk, Timestamps, Base):
     reopened_count: Mapped[int] = mapped_column(Integer, server_default="0", server_onupdate=FetchedValue())
     # Set once when the first public reply came later than first_response_due_at (or not yet, when due).
     first_response_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # While pending (waiting on the customer) the resolution clock stops: since when, and the open
+    # minutes of the calendar spent pending so far (added to the target when it is recomputed).
+    pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Set when this ticket was merged into another: its conversation lives there, its page redirects there.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("support_tickets.id"))
@@ -116,3 +120,16 @@ class SlaPolicy(Base):
     tier: Mapped[str] = mapped_column(String(20), primary_key=True)
     first_response_minutes: Mapped[int] = mapped_column(Integer)
     resolution_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class SlaCalendar(Base):
+    """The one business calendar SLA targets count in (row id 1); no row, or disabled, = round the clock."""
+
+    __tablename__ = "sla_calendar"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    tz: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # weekday ("0" = Monday) -> ["09:00", "17:00"]; a missing weekday is closed
+    hours: Mapped[dict[str, list[str]]] = mapped_column(JSONB, default=dict, server_default="{}")
+    holidays: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")  # ISO dates

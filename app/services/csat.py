@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.models import CsatSurvey, Customer, Ticket, User
@@ -120,3 +120,40 @@ def customer_score(session: Session, customer_id: uuid.UUID) -> Score:
     avg, count = session.execute(select(func.avg(CsatSurvey.score), func.count(CsatSurvey.score))
                                  .where(CsatSurvey.customer_id == customer_id)).one()
     return Score("Customer", round(float(avg), 2) if avg is not None else None, count)
+
+
+DASHBOARD_ROWS = 8
+
+
+def _avg(value: Any) -> float | None:
+    return round(float(value), 2) if value is not None else None
+
+
+def _trend_rows(session: Session, key: Any, label: Any, start: datetime, end: datetime,
+                limit: int | None) -> list[dict[str, Any]]:
+    """Average score and count in [start, end), with the change from the period of the same length before."""
+    before = start - (end - start)
+    now_ = CsatSurvey.rated_at >= start
+    was = CsatSurvey.rated_at < start
+    query = (select(label, func.avg(CsatSurvey.score).filter(now_), func.count().filter(now_),
+                    func.avg(CsatSurvey.score).filter(was))
+             .select_from(CsatSurvey).outerjoin(User, User.id == CsatSurvey.agent_id)
+             .where(CsatSurvey.rated_at.is_not(None), CsatSurvey.rated_at >= before, CsatSurvey.rated_at < end)
+             .having(func.count().filter(now_) > 0))
+    if key is not None:
+        query = query.group_by(key, label).order_by(func.count().filter(now_).desc(), label).limit(limit)
+    rows = []
+    for name, average, count, previous in session.execute(query).all():
+        avg, prev = _avg(average), _avg(previous)
+        rows.append({"label": str(name or "Unassigned"), "average": avg, "count": count, "previous": prev,
+                     "change": round(avg - prev, 2) if avg is not None and prev is not None else None})
+    return rows
+
+
+def dashboard_scores(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """The dashboard's satisfaction widget: the score over [start, end) and its change from the period before,
+    by agent (the most rated first) and by tier."""
+    overall = _trend_rows(session, None, literal("All"), start, end, None)
+    return {"overall": overall[0] if overall else None,
+            "agents": _trend_rows(session, CsatSurvey.agent_id, User.name, start, end, DASHBOARD_ROWS),
+            "tiers": _trend_rows(session, CsatSurvey.tier, CsatSurvey.tier, start, end, None)}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.models import Customer, Ticket, User
 from app.models.rollup import NO_ASSIGNEE, RevenueDaily, TicketDailyStats, TicketOpenCount
 from app.models.ticket import OPEN_STATUSES, PRIORITIES
+from app.services import csat as csat_service
 from app.services import dashboard_health, freshness, health, jobs
 from app.services.actor import Actor
 from app.services.uow import transaction
@@ -29,7 +30,7 @@ RANGES = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days", "quarter
           "custom": "Custom"}
 DEFAULT_RANGE = "30d"
 MAX_DAYS = 731
-FULL_WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "at_risk", "recent")
+FULL_WIDGETS = ("cards", "opened_solved", "backlog", "sla", "revenue", "workload", "at_risk", "csat", "recent")
 AGENT_WIDGETS = ("my_cards", "queue", "recent")
 QUEUE_SIZE = 10
 REFRESH_CHOICES = (0, 2, 5, 10, 30, 60, 300)
@@ -323,9 +324,15 @@ def at_risk(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
     return health.at_risk(session)
 
 
+def csat(session: Session, rng: DateRange, _: Any = None) -> dict[str, Any]:
+    """Customer satisfaction in the range, with its change from the period of the same length before, by agent
+    and by tier (the ratings, as on /satisfaction)."""
+    return csat_service.dashboard_scores(session, *_bounds(rng))
+
+
 COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
     "cards": cards, "opened_solved": opened_solved, "backlog": backlog, "sla": sla, "revenue": revenue,
-    "workload": workload, "at_risk": at_risk, "recent": recent, "my_cards": my_cards, "queue": queue,
+    "workload": workload, "at_risk": at_risk, "csat": csat, "recent": recent, "my_cards": my_cards, "queue": queue,
 }
 
 

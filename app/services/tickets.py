@@ -258,15 +258,20 @@ def update_ticket(session: Session, actor: Actor, ticket_id: object, version: in
 def _apply(session: Session, ticket: Ticket, before: dict[str, Any], after: dict[str, Any]) -> None:
     # Read everything first: a query after the first assignment would autoflush a second UPDATE
     # (and a second version bump).
+    now, sla_cols = utcnow(), {}
     if after["priority"] != before["priority"]:
         tier = session.scalar(select(Customer.subscription_tier).where(Customer.id == ticket.customer_id))
-        for key, value in sla_after_priority(session, after["priority"], tier, ticket.created_at).items():
-            setattr(ticket, key, value)
+        sla_cols = sla_after_priority(session, after["priority"], tier, ticket.created_at, ticket.paused_minutes)
+    if after["status"] != before["status"]:
+        sla_cols |= sla.pause_values(session, before["status"], after["status"], ticket.pending_since,
+                                     sla_cols.get("resolution_due_at", ticket.resolution_due_at),
+                                     ticket.paused_minutes, now)
+        sla_cols["resolved_at"] = resolved_at_after(before["status"], after["status"], ticket.resolved_at, now)
+    for key, value in sla_cols.items():
+        setattr(ticket, key, value)
     ticket.status, ticket.priority, ticket.tags = after["status"], after["priority"], after["tags"]
     ticket.title, ticket.description = after["title"], after["description"]
     ticket.assignee_id = uuid.UUID(after["assignee_id"]) if after["assignee_id"] else None
-    if after["status"] != before["status"]:
-        ticket.resolved_at = resolved_at_after(before["status"], after["status"], ticket.resolved_at, utcnow())
     session.flush()
 
 
@@ -279,9 +284,11 @@ def resolved_at_after(before: str, after: str, resolved_at: datetime | None, now
     return now
 
 
-def sla_after_priority(session: Session, priority: str, tier: str | None, created_at: datetime) -> dict[str, Any]:
-    """New SLA targets for a priority change (measured from the ticket's creation); no breach yet."""
-    first_due, res_due = sla.due_times(session, priority, tier or "free", created_at)
+def sla_after_priority(session: Session, priority: str, tier: str | None, created_at: datetime,
+                       paused_minutes: int = 0) -> dict[str, Any]:
+    """New SLA targets for a priority change (measured from the ticket's creation in the calendar's open
+    hours, the resolution target later by the time spent pending); no breach yet."""
+    first_due, res_due = sla.due_times(session, priority, tier or "free", created_at, paused_minutes)
     return {"first_response_due_at": first_due, "resolution_due_at": res_due, "sla_breached_at": None}
 
 

@@ -18,7 +18,7 @@ from app.auth.permissions import has_any_scope, user_grants
 from app.models import AuditRecord, Customer, Ticket, TicketBulkRun, User
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import audit, events, jobs
+from app.services import audit, events, jobs, sla
 from app.services.actor import Actor
 from app.services.errors import Invalid
 from app.services.ids import parse_uuid
@@ -124,9 +124,11 @@ def _new_value(action: str, new: Any, old: Any) -> Any:
 def row_values(session: Session, action: str, new: Any, row: Any, after: Any, now: Any) -> dict[str, Any]:
     """The columns one ticket's change sets, by the same rules as a single change."""
     if action == "status":
-        return {"status": new, "resolved_at": resolved_at_after(row.status, new, row.resolved_at, now)}
+        return {"status": new, "resolved_at": resolved_at_after(row.status, new, row.resolved_at, now),
+                **sla.pause_values(session, row.status, new, row.pending_since, row.resolution_due_at,
+                                   row.paused_minutes, now)}
     if action == "priority":
-        return {"priority": new, **sla_after_priority(session, new, row.tier, row.created_at)}
+        return {"priority": new, **sla_after_priority(session, new, row.tier, row.created_at, row.paused_minutes)}
     return {FIELD[action]: after}
 
 

@@ -10,6 +10,7 @@ NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 def test_it_says_due_in_hours_minutes_and_days() -> None:
     assert describe("open", NOW + timedelta(hours=2, minutes=10), None, NOW) == "due in 2 h"
     assert describe("pending", NOW + timedelta(minutes=20), None, NOW) == "due in 20 min"
+    assert describe("pending", NOW - timedelta(minutes=20), None, NOW) == "paused while pending"
     assert describe("open", NOW + timedelta(days=3), None, NOW) == "due in 3 d"
 
 
