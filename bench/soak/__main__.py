@@ -47,6 +47,7 @@ def main() -> int:
     rate = setting("SOAK_RATE", 1.0)
     tickets, customers = int(setting("SOAK_TICKETS", 20000)), int(setting("SOAK_CUSTOMERS", 1000))
     root = Path(os.environ.get("SOAK_DIR") or tempfile.mkdtemp(prefix="backoffice-soak-"))
+    root.chmod(0o755)  # the private PostgreSQL runs as the postgres user and must reach its directory
     out = stack.ROOT / "bench" / "out" / "soak"
     out.mkdir(parents=True, exist_ok=True)
     people = ([f"soak-web{i}@example.com:manager" for i in range(users)]
