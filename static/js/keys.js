@@ -73,6 +73,8 @@
     var open = document.querySelector(".modal.show");
     if (evt.key === "Escape" && open && window.bootstrap) { bootstrap.Modal.getOrCreateInstance(open).hide(); return; }
     if (evt.key === "Escape" && typing(t)) {
+      // A search box keeps its query: Chromium would clear it, and the cleared box would reload the list.
+      if (t.matches && t.matches("[data-list-search]")) evt.preventDefault();
       if (t.tagName === "TEXTAREA" || t.tagName === "INPUT") t.blur();
       return;
     }
