@@ -7,11 +7,11 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
-from redis.exceptions import RedisError
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db_session, limiter
+from app.outage import STORE_ERRORS, is_store_outage
 from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,9 @@ def register_errors(bp: Blueprint) -> None:
         db_session().rollback()
         return envelope(422, "A value is out of range or not acceptable.")
 
-    @bp.errorhandler(OperationalError)
-    @bp.errorhandler(RedisError)
     def _database_down(exc: Exception) -> Response:
+        if not is_store_outage(exc):
+            return _unexpected(exc)  # a driver error of another kind
         log.warning("store unavailable: %s", type(exc).__name__)
         db_session().rollback()
         resp = envelope(503, "The service is temporarily unavailable. Try again shortly.")
@@ -111,3 +111,6 @@ def register_errors(bp: Blueprint) -> None:
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled API error")
         return envelope(500, "Something went wrong on our side. It has been logged.")
+
+    for error in STORE_ERRORS:
+        bp.register_error_handler(error, _database_down)

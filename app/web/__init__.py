@@ -8,11 +8,10 @@ from typing import Any
 from flask import Flask, Response, flash, jsonify, make_response, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
-from redis.exceptions import RedisError
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.auth.permissions import Refused, can
+from app.outage import STORE_ERRORS, is_store_outage
 from app.services import mentions
 from app.services.errors import DomainError
 from app.web.formatting import age, count_label, sla_due
@@ -101,19 +100,19 @@ def _register_errors(app: Flask) -> None:
             resp.headers["Retry-After"] = str(getattr(exc, "retry_after", None) or 60)
         return resp
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(RedisError)
     def _store_down(exc: Exception) -> Any:
         # PostgreSQL or Redis unreachable (restarting, failing over): a 503 to retry, never a 500.
+        if not is_store_outage(exc):
+            return _unexpected(exc)  # a driver error of another kind (a constraint, a bad value)
         app.logger.warning("store unavailable: %s", type(exc).__name__)
         from flask import g
 
         from app.extensions import db_session, login_manager
 
         db_session().rollback()
-        if "_login_user" not in g:
-            # Loading the user failed: answer as nobody, or the error page would try again and fail.
-            g._login_user = login_manager.anonymous_user()
+        # Answer as nobody: the signed-in chrome (the sidebar's permissions, the user that the
+        # rollback expired) would read the store again and fail inside this handler, a 500.
+        g._login_user = login_manager.anonymous_user()
         resp = error_response(503, "The service is briefly unavailable. Try again in a few seconds.", "unavailable")
         resp.headers["Retry-After"] = "5"
         return resp
@@ -122,3 +121,6 @@ def _register_errors(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Any:
         app.logger.exception("unhandled error")
         return error_response(500, "Something went wrong on our side. It has been logged.")
+
+    for error in STORE_ERRORS:
+        app.register_error_handler(error, _store_down)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import fields
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.config import Config
 from app.services import jobs
+from tests.factories import make_customer, make_user
 
 
 def _closed_port() -> int:
@@ -81,3 +83,74 @@ def test_a_request_whose_connection_died_ends_cleanly(app: Flask, committed_db: 
     # Leaving the context ran the teardowns without an error; the next request gets a live connection.
     with app.app_context():
         assert db.session.scalar(text("SELECT 1")) == 1
+
+
+@pytest.fixture()
+def postgresql_stops_on_insert(app: Flask) -> Iterator[None]:
+    """PostgreSQL stops while a signed-in request is writing: the connection that runs the INSERT is
+    terminated under it, and every new connection is refused, as while the server is down."""
+    import psycopg
+    from sqlalchemy import event, text
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    owner = app.extensions["owner_engine"]
+    refused = f"postgresql://nobody@127.0.0.1:{_closed_port()}/gone"
+    stopped = False
+
+    def _terminate(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        nonlocal stopped
+        if not stopped and statement.lstrip().upper().startswith("INSERT INTO SUPPORT_TICKETS"):
+            stopped = True
+            with owner.begin() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": cursor.connection.info.backend_pid})
+
+    def _refuse(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+        return psycopg.connect(refused, connect_timeout=2) if stopped else None
+
+    event.listen(engine, "before_cursor_execute", _terminate)
+    event.listen(engine, "do_connect", _refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", _terminate)
+        event.remove(engine, "do_connect", _refuse)
+        engine.dispose()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_create_in_flight_as_postgresql_stops_answers_503(
+    committed_db: Session, agent_client: FlaskClient, postgresql_stops_on_insert: None, htmx: bool
+) -> None:
+    customer = make_customer(committed_db)
+    committed_db.commit()
+    resp = agent_client.post("/tickets/new", data={
+        "customer_id": str(customer.id), "title": "Printer on fire", "description": "Smoke.",
+        "priority": "medium", "tags": ""}, headers={"HX-Request": "true"} if htmx else {})
+    assert resp.status_code == 503
+    assert resp.headers["Retry-After"] == "5"
+    assert "Traceback" not in resp.get_data(as_text=True)
+    assert "Traceback" not in resp.get_data(as_text=True) and "Printer on fire" not in resp.get_data(as_text=True)
+
+
+def test_an_api_create_in_flight_as_postgresql_stops_answers_503(
+    app: Flask, committed_db: Session, postgresql_stops_on_insert: None
+) -> None:
+    import uuid
+
+    from app.api.security import token_settings
+    from app.services import tokens
+
+    customer = make_customer(committed_db)
+    user = make_user(committed_db, role_name="agent")
+    committed_db.commit()
+    with app.test_request_context():
+        token = tokens.issue_access(user, uuid.uuid4(), token_settings())
+    api = FlaskClient(app, app.response_class, use_cookies=False)
+    resp = api.post("/api/v1/support/tickets", json={"customer_id": str(customer.id), "title": "Printer on fire"},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 503
+    assert resp.headers["Retry-After"] == "5"
+    assert resp.get_json()["error"]["code"] == "unavailable"
