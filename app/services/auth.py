@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from app.models import RefreshToken, User, UserSession
 from app.models.base import utcnow
 from app.services import audit, events, login_throttle
 from app.services.actor import Actor
+from app.services.digests import digest
 from app.services.errors import DomainError
 from app.services.uow import affected, transaction
 
@@ -117,17 +117,13 @@ def authenticate(
     return user
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start_session(session: Session, user: User, ip: str | None, user_agent: str | None) -> str:
     """A new server-side session; returns the token for the cookie (never stored)."""
     token = secrets.token_urlsafe(32)
     with transaction(session):
         session.add(
             UserSession(
-                id=_digest(token),
+                id=digest(token),
                 user_id=user.id,
                 session_version=user.session_version,
                 ip=ip,
@@ -142,7 +138,7 @@ def load_session(
 ) -> User | None:
     """The active user behind a session token, or None if it ended, expired or was revoked."""
     now = now or utcnow()
-    row = session.get(UserSession, _digest(token))
+    row = session.get(UserSession, digest(token))
     if row is None or row.revoked_at is not None:
         return None
     user = row.user
@@ -160,7 +156,7 @@ def load_session(
 def end_session(session: Session, token: str) -> None:
     with transaction(session):
         session.execute(
-            update(UserSession).where(UserSession.id == _digest(token)).values(revoked_at=utcnow())
+            update(UserSession).where(UserSession.id == digest(token)).values(revoked_at=utcnow())
         )
 
 
@@ -168,7 +164,7 @@ def end_all_sessions(session: Session, user: User, keep_token: str | None = None
     """Revoke every session of the user (all but `keep_token`, when given). Caller commits."""
     stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if keep_token:
-        stmt = stmt.where(UserSession.id != _digest(keep_token))
+        stmt = stmt.where(UserSession.id != digest(keep_token))
     else:
         user.session_version += 1
     # API refresh-token families are sessions too (their access tokens check the family on every request).

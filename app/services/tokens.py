@@ -9,7 +9,6 @@ presented again revokes its whole family (RFC 9700 §4.14).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import uuid
@@ -26,6 +25,7 @@ from app.models import RefreshToken, User
 from app.models.base import utcnow
 from app.services import audit, auth, two_factor
 from app.services.actor import Actor
+from app.services.digests import digest
 from app.services.errors import DomainError
 from app.services.uow import affected, transaction
 
@@ -55,10 +55,6 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-
-
-def digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def issue_access(user: User, family_id: uuid.UUID, settings: TokenSettings, now: datetime | None = None) -> str:

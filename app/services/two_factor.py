@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import secrets
 import time
@@ -20,6 +19,7 @@ from app.models import RecoveryCode, RememberedDevice, TwoFactor, User
 from app.models.base import utcnow
 from app.services import audit, users
 from app.services.actor import Actor
+from app.services.digests import digest
 from app.services.errors import DomainError, Invalid, PermissionDenied
 from app.services.ids import get_or_404
 from app.services.uow import affected, transaction
@@ -35,10 +35,6 @@ class Enrolment:
     secret: str
     uri: str
     qr_svg_data_uri: str
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _normal(code: str) -> str:
@@ -109,7 +105,7 @@ def confirm_enrolment(session: Session, actor: Actor, user: User, code: str, now
 def _new_recovery_codes(session: Session, user: User) -> list[str]:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
-    session.add_all(RecoveryCode(user_id=user.id, code_hash=_digest(_normal(c))) for c in codes)
+    session.add_all(RecoveryCode(user_id=user.id, code_hash=digest(_normal(c))) for c in codes)
     return codes
 
 
@@ -124,7 +120,7 @@ def verify(session: Session, actor: Actor, user: User, code: str, now: float | N
         spent = affected(
             session,
             update(RecoveryCode)
-            .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(_normal(code)),
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest(_normal(code)),
                    RecoveryCode.used_at.is_(None))
             .values(used_at=utcnow()),
         )
@@ -152,7 +148,7 @@ def remember_device(session: Session, user: User, user_agent: str | None) -> str
     """A 30-day device token for the cookie; the server keeps only its hash."""
     token, now = secrets.token_urlsafe(32), utcnow()
     with transaction(session):
-        session.add(RememberedDevice(id=_digest(token), user_id=user.id, user_agent=(user_agent or "")[:500],
+        session.add(RememberedDevice(id=digest(token), user_id=user.id, user_agent=(user_agent or "")[:500],
                                      created_at=now, expires_at=now + timedelta(days=REMEMBER_DAYS)))
     return token
 
@@ -160,7 +156,7 @@ def remember_device(session: Session, user: User, user_agent: str | None) -> str
 def is_remembered(session: Session, user: User, token: str | None, now: datetime | None = None) -> bool:
     if not token:
         return False
-    row = session.get(RememberedDevice, _digest(token))
+    row = session.get(RememberedDevice, digest(token))
     now = now or utcnow()
     return row is not None and row.user_id == user.id and row.revoked_at is None and row.expires_at > now
 

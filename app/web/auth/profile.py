@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -12,6 +11,7 @@ from flask_login import current_user
 from app.auth.permissions import login_only
 from app.extensions import db_session
 from app.services import accounts
+from app.services.digests import digest
 from app.services.errors import Invalid
 from app.services.users_queries import recent_sign_ins
 from app.web.auth import bp
@@ -38,7 +38,7 @@ def profile_context(**extra: Any) -> dict[str, Any]:
     rows = recent_sign_ins(db_session(), current_user)
     token = current_user.current_session_id or ""
     return {"user": current_user, "sign_ins": rows, "browser_label": browser_label,
-            "current_digest": hashlib.sha256(token.encode()).hexdigest(), "errors": {}, **extra}
+            "current_digest": digest(token), "errors": {}, **extra}
 
 
 @bp.get("/profile")
