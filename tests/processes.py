@@ -10,10 +10,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "multi-process-test-key-" + "k" * 40
@@ -125,3 +128,19 @@ def stop(proc: subprocess.Popen[Any], timeout: float = 30) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 30) -> None:
+    """Poll `check` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def someone_waits_on_a_lock(session: Session) -> bool:
+    """Whether a connection to the test database is blocked on a lock (a request parked mid-write)."""
+    waiting = session.scalar(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+    session.rollback()
+    return bool(waiting)

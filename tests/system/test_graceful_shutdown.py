@@ -33,20 +33,6 @@ pytestmark = pytest.mark.slow
 _FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _wait_until(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
-def _someone_waits_on_a_lock(session: Session) -> bool:
-    waiting = session.scalar(text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
-    session.rollback()
-    return bool(waiting)
-
-
 @contextmanager
 def _table_locked(session: Session, table: str, mode: str) -> Iterator[Callable[[], None]]:
     """Holds a lock on `table`; yields a function that releases it early."""
@@ -94,9 +80,9 @@ def test_sigterm_to_gunicorn_drains_the_request_in_flight(
             slow = threading.Thread(target=lambda: answers.append(
                 client.get(f"{base}/notifications", timeout=30, headers={"Connection": "close"})))
             slow.start()
-            _wait_until(lambda: _someone_waits_on_a_lock(committed_db), 15)
+            processes.wait_until(lambda: processes.someone_waits_on_a_lock(committed_db), 15)
             server.send_signal(signal.SIGTERM)
-            _wait_until(lambda: _refused(f"{base}/health"), 10)  # no new connections...
+            processes.wait_until(lambda: _refused(f"{base}/health"), 10)  # no new connections...
             assert server.poll() is None and not answers  # ...while the one in flight goes on
             release()
             slow.join(timeout=30)
@@ -122,7 +108,7 @@ def test_sigterm_to_a_worker_lets_its_job_finish(
         worker = subprocess.Popen([sys.executable, "-m", "workers"], cwd=processes.ROOT, env=env)
         try:
             # The admins' notification waits on the lock: the job is mid-flight.
-            _wait_until(lambda: _someone_waits_on_a_lock(committed_db), 30)
+            processes.wait_until(lambda: processes.someone_waits_on_a_lock(committed_db), 30)
             worker.send_signal(signal.SIGTERM)
             time.sleep(1)
             assert worker.poll() is None  # a warm shutdown: it waits for its job
@@ -142,7 +128,7 @@ def test_sigterm_to_the_scheduler_stops_it_cleanly(app: Flask, service_urls: dic
     scheduler = subprocess.Popen([sys.executable, "-m", "workers.schedule"], cwd=processes.ROOT,
                                  env=processes.environment(service_urls), stderr=subprocess.PIPE, text=True)
     try:
-        _wait_until(lambda: "backoffice-cron" in {s.name for s in CronScheduler.all(conn)}, 30)
+        processes.wait_until(lambda: "backoffice-cron" in {s.name for s in CronScheduler.all(conn)}, 30)
         scheduler.send_signal(signal.SIGTERM)
         _, err = scheduler.communicate(timeout=15)
     finally:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +22,6 @@ from tests import processes
 from tests.factories import PASSWORD, make_customer, make_user
 
 pytestmark = pytest.mark.slow
-
-
-def _wait_until(check: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
-def _waiting_on_lock(session: Session) -> bool:
-    waiting = session.scalar(text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    ))
-    session.rollback()
-    return bool(waiting)
 
 
 def test_a_create_killed_mid_request_is_done_once_by_the_retry(
@@ -73,7 +57,7 @@ def test_a_create_killed_mid_request_is_done_once_by_the_retry(
         try:
             client = threading.Thread(target=first)
             client.start()
-            _wait_until(lambda: _waiting_on_lock(committed_db))
+            processes.wait_until(lambda: processes.someone_waits_on_a_lock(committed_db))
             pids = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
             assert len(pids) == 1
             os.kill(int(pids[0]), signal.SIGKILL)

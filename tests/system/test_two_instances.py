@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,13 +77,6 @@ def _sign_in(page: Any, base: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
-
-
-def _wait_until(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def _served_by(base: str) -> dict[tuple[str, str, str], float]:
@@ -195,7 +188,7 @@ def test_two_instances_and_two_workers_serve_one_browser(
             evt = committed_db.scalar(select(OutboxEvent).where(OutboxEvent.type == "ticket.assigned"))
             assert evt is not None
             job_id = f"event-{evt.id}"
-            _wait_until(lambda: bool(_backends_waiting(committed_db)) and _busy_worker(job_id) is not None, 20)
+            processes.wait_until(lambda: bool(_backends_waiting(committed_db)) and _busy_worker(job_id) is not None, 20)
             victim = _busy_worker(job_id)
             assert victim in workers
             processes.kill_hard(workers[victim])
@@ -206,7 +199,7 @@ def test_two_instances_and_two_workers_serve_one_browser(
             ada.goto(f"{a}/notifications")
             return "Ticket #" in ada.content() and "was assigned to you" in ada.content()
 
-        _wait_until(bell_shows_it, 3 * HEARTBEAT + MAINTENANCE + 15)
+        processes.wait_until(bell_shows_it, 3 * HEARTBEAT + MAINTENANCE + 15)
         rerun_after = time.monotonic() - killed_at
         expect(ada.get_by_test_id("notification-count")).to_have_text("1")
         assert committed_db.scalar(select(func.count()).select_from(Notification)

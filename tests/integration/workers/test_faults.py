@@ -58,13 +58,6 @@ def _burst(env: dict[str, str]) -> None:
     assert proc.wait(timeout=45) == 0
 
 
-def _wait_until(check: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 def _lock_out(session: Session, user: User) -> OutboxEvent:
     for i in range(LoginPolicy().max_failures):  # from many addresses: the per-source delay stays out of it
         with pytest.raises(LoginFailed):
@@ -107,7 +100,7 @@ def test_an_event_from_a_commit_while_redis_is_down_is_delivered_later(
            "SECRET_KEY": app.config["SECRET_KEY"], "LOG_LEVEL": "WARNING", "SMTP_URL": app.config["SMTP_URL"],
            "AUDIT_ANCHOR_FILE": str(tmp_path / "anchors.log")}
     _burst(env)
-    _wait_until(lambda: len(mail_sink) == 2, 10)  # the admin's notification and the owner's alert
+    processes.wait_until(lambda: len(mail_sink) == 2, 10)  # the admin's notification and the owner's alert
     assert sorted(m["To"] for m in mail_sink) == sorted([admin.email, target.email])
     msg = next(m for m in mail_sink if m["To"] == admin.email)
     assert "victim@example.com was locked" in msg["Subject"]
@@ -147,19 +140,19 @@ def test_a_worker_killed_mid_job_has_the_job_finished_by_another_with_one_effect
         job_id = f"event-{evt.id}"
         assert job_id in Queue("default", connection=jobs.connection()).job_ids
         first = subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env)
-        _wait_until(lambda: bool(_backends_waiting_on_lock(committed_db)))
+        processes.wait_until(lambda: bool(_backends_waiting_on_lock(committed_db)))
         (horse_backend,) = _backends_waiting_on_lock(committed_db)
         # The worker, its work horse (a process group of its own) and its scheduler, all at once.
         processes.kill_hard(first)
         second = subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env)
         tx.rollback()  # the dead horse's connection ends now; its insert never commits
-        _wait_until(lambda: _backend_gone(committed_db, horse_backend), 10)
+        processes.wait_until(lambda: _backend_gone(committed_db, horse_backend), 10)
         assert committed_db.scalar(select(func.count()).select_from(Notification)) == 0
         assert events.relay(committed_db) == 0  # dispatched moments ago: the relay does not double it
 
         # Three missed heartbeats plus one maintenance pass of the live worker, then the job runs.
         killed_at = time.monotonic()
-        _wait_until(lambda: committed_db.scalar(select(OutboxEvent.processed_at)
+        processes.wait_until(lambda: committed_db.scalar(select(OutboxEvent.processed_at)
                                                 .where(OutboxEvent.id == evt.id)) is not None, 30)
         took = time.monotonic() - killed_at
     finally:
@@ -204,7 +197,7 @@ def test_the_scheduler_enqueues_the_relay_the_anchor_and_the_notification_emails
                 for j in Queue(name, connection=jobs.connection()).jobs}
 
     try:
-        _wait_until(lambda: wanted <= enqueued(), 30)
+        processes.wait_until(lambda: wanted <= enqueued(), 30)
     finally:
         scheduler.terminate()
         scheduler.wait(timeout=10)
@@ -215,7 +208,7 @@ def test_system_shows_a_running_worker_as_alive(admin_client: FlaskClient, worke
 
     worker = _start(worker_env, "workers")
     try:
-        _wait_until(lambda: len(Worker.all(connection=jobs.connection())) == 1)
+        processes.wait_until(lambda: len(Worker.all(connection=jobs.connection())) == 1)
         body = admin_client.get("/system").get_data(as_text=True)
         assert f"backoffice-{worker.pid}" in body and ">alive<" in body
     finally:
