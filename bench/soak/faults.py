@@ -8,6 +8,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -145,15 +146,21 @@ class Faults:
         fault.restored = self.rec.now()
 
     # -- D10 --------------------------------------------------------------------------------------
-    def redis_kill(self) -> None:
-        fault = Fault("Redis SIGKILL, restarted after 20 s (AOF)", "D10a", self.rec.now())
+    def _down_for_20_s(self, title: str, design: str, what: str, stop: Callable[[], None],
+                       start: Callable[[], None]) -> None:
+        """A store stopped, then started again 20 s later: an outage window while it is down."""
+        fault = Fault(title, design, self.rec.now())
         self._watch(fault)
-        self.kills.append({"t": self.rec.now(), "what": "redis-server", "job": None, "design": "D10a"})
-        self.stack.redis.kill()
+        self.kills.append({"t": self.rec.now(), "what": what, "job": None, "design": design})
+        stop()
         time.sleep(20)
-        self.stack.redis.start()
+        start()
         fault.restored = self.rec.now()
         fault.window = (fault.start, fault.restored + WEB_GRACE)
+
+    def redis_kill(self) -> None:
+        self._down_for_20_s("Redis SIGKILL, restarted after 20 s (AOF)", "D10a", "redis-server",
+                            self.stack.redis.kill, self.stack.redis.start)
 
     def redis_flushall(self) -> None:
         fault = Fault("Redis FLUSHALL (every queued job and registry lost)", "D10b", self.rec.now())
@@ -165,14 +172,9 @@ class Faults:
 
     # -- D11 --------------------------------------------------------------------------------------
     def postgres_restart(self) -> None:
-        fault = Fault("PostgreSQL stop -m immediate, restarted after 20 s", "D11a", self.rec.now())
-        self._watch(fault)
-        self.kills.append({"t": self.rec.now(), "what": "postgres (stop -m immediate)", "job": None, "design": "D11a"})
-        self.stack.pg.stop("immediate")
-        time.sleep(20)
-        self.stack.pg.start()
-        fault.restored = self.rec.now()
-        fault.window = (fault.start, fault.restored + WEB_GRACE)
+        self._down_for_20_s("PostgreSQL stop -m immediate, restarted after 20 s", "D11a",
+                            "postgres (stop -m immediate)", lambda: self.stack.pg.stop("immediate"),
+                            self.stack.pg.start)
 
     def terminate_backends(self) -> None:
         fault = Fault("pg_terminate_backend of every app connection", "D11b", self.rec.now())

@@ -67,8 +67,9 @@ class Client:
     """One HTTP client with manual cookies (production cookies are Secure and __Host-; this is
     plain http on loopback, where a cookie jar would drop them)."""
 
-    def __init__(self, base: str, rec: Recorder) -> None:
+    def __init__(self, base: str, rec: Recorder, email: str, password: str) -> None:
         self.base, self.rec = base, rec
+        self.email, self.password = email, password
         self.http = requests.Session()
         self.http.trust_env = False
         self.cookies: dict[str, str] = {}
@@ -104,10 +105,7 @@ class Client:
 class Browser(Client):
     """A signed-in member of staff clicking through the portal."""
 
-    def __init__(self, base: str, rec: Recorder, email: str, password: str) -> None:
-        super().__init__(base, rec)
-        self.email, self.password = email, password
-        self.csrf = ""
+    csrf = ""  # the page's CSRF token, read after sign-in
 
     def login(self) -> bool:
         self.cookies.clear()
@@ -155,10 +153,7 @@ class Browser(Client):
 
 
 class ApiClient(Client):
-    def __init__(self, base: str, rec: Recorder, email: str, password: str) -> None:
-        super().__init__(base, rec)
-        self.email, self.password = email, password
-        self.token = ""
+    token = ""  # the bearer access token, set by login()
 
     def login(self) -> bool:
         resp = self.call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "login",
