@@ -22,12 +22,18 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def inside(t: float, faults: list[Fault]) -> Fault | None:
-    return next((f for f in faults if f.window and f.window[0] <= t <= f.window[1]), None)
+def during(r: Request, f: Fault) -> bool:
+    """Whether the request was in flight at some moment of the fault's window: one sent just before
+    a store stopped is answered while it is down."""
+    return f.window is not None and r.t <= f.window[1] and f.window[0] <= r.t + r.ms / 1000
+
+
+def inside(r: Request, faults: list[Fault]) -> Fault | None:
+    return next((f for f in faults if during(r, f)), None)
 
 
 def summary(requests: list[Request], faults: list[Fault]) -> dict[str, Any]:
-    outside = [r for r in requests if r.status >= 0 and inside(r.t, faults) is None]
+    outside = [r for r in requests if r.status >= 0 and inside(r, faults) is None]
     fast = [r.ms for r in outside if r.kind in ("page", "partial") and r.status > 0]
     return {
         "requests": len(requests),
@@ -115,7 +121,7 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
       "healed after | detail |")
     w("|---|---|---|---|---|---|---|---|---|")
     for f in sorted(faults, key=lambda f: f.start):
-        rs = [r for r in requests if f.window and f.window[0] <= r.t <= f.window[1]]
+        rs = [r for r in requests if during(r, f)]
         window = f"{f.window[0]:.0f}–{f.window[1]:.0f} s" if f.window else "none"
         heal = f"{f.healed - f.restored:.0f} s" if f.healed is not None and f.restored is not None else "not healed"
         w(f"| {f.design} | {f.name} | {_fmt_t(f.start)} | {_fmt_t(f.restored)} | {window} | "
@@ -128,7 +134,7 @@ def write(path: Path, meta: dict[str, Any], requests: list[Request], faults: lis
       f"{json.dumps(restarts)}.")
     for err in errors:
         w(f"- a fault step failed: `{err}`")
-    outside5 = [r for r in requests if r.status >= 500 and inside(r.t, faults) is None]
+    outside5 = [r for r in requests if r.status >= 500 and inside(r, faults) is None]
     if outside5:
         w("")
         w("5xx outside the windows:")
