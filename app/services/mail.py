@@ -29,12 +29,6 @@ def render_email(template: str, **ctx: Any) -> tuple[str, str]:
     return render_template(f"email/{template}.txt", **ctx), render_template(f"email/{template}.html", **ctx)
 
 
-def queue_email(to: str, subject: str, template: str, **ctx: Any) -> None:
-    """Render now (we have the context), send from a worker (SMTP is slow and fails)."""
-    text, html = render_email(template, **ctx)
-    jobs.enqueue(SEND_JOB, to, subject, text, html, queue_name="default", retries=5)
-
-
 def queue_email_on_commit(session: Session, to: str, subject: str, template: str,
                           correlation_id: str | None = None, **ctx: Any) -> None:
     """An `email.requested` event in the caller's transaction: sent once it commits, never when it
@@ -62,14 +56,12 @@ def deliver(to: str, subject: str, text: str, html: str | None = None, correlati
     msg = EmailMessage()
     if msg_id:
         msg["Message-ID"] = msg_id
+    correlation_id = correlation_id or jobs.CORRELATION_ID.get()
     if correlation_id:
         msg["X-Correlation-ID"] = correlation_id
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = " ".join(subject.split())  # a header is one line, whatever the subject held
-    correlation_id = correlation_id or jobs.CORRELATION_ID.get()
-    if correlation_id and "X-Correlation-ID" not in msg:
-        msg["X-Correlation-ID"] = correlation_id
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
