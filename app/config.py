@@ -60,6 +60,8 @@ def env_float(name: str, default: float) -> float:
     if not value > 0:
         raise ConfigError(f"{name} must be more than 0, not {raw!r}")
     return value
+
+
 def _rate_limit(name: str, default: str) -> str:
     """A Flask-Limiter limit such as "20 per minute"; refused when it does not parse."""
     from limits import parse_many

@@ -40,3 +40,27 @@ def test_secrets_can_come_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("SECRET_KEY_FILE", str(secret))
     assert Config.from_env().SECRET_KEY == "f" * 60
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("ELASTICSEARCH_TIMEOUT", "soon"), ("ELASTICSEARCH_TIMEOUT", "0"), ("ELASTICSEARCH_TIMEOUT", "nan"),
+    ("LOGIN_RATE_LIMIT", "lots"), ("LOGIN_MAX_FAILURES", "0"), ("WORKER_HEARTBEAT_SECONDS", "-5"),
+    ("WORKER_MAINTENANCE_SECONDS", "ten"),
+])
+def test_a_bad_operations_setting_stops_the_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, raw: str
+) -> None:
+    monkeypatch.setenv("BACKOFFICE_ENV", "development")
+    monkeypatch.setenv(name, raw)
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env()
+
+
+def test_operations_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKOFFICE_ENV", "development")
+    for name, raw in {"ELASTICSEARCH_TIMEOUT": "1.5", "LOGIN_RATE_LIMIT": "6 per minute", "LOGIN_MAX_FAILURES": "3",
+                      "WORKER_HEARTBEAT_SECONDS": "2", "WORKER_MAINTENANCE_SECONDS": "4"}.items():
+        monkeypatch.setenv(name, raw)
+    cfg = Config.from_env()
+    assert (cfg.ELASTICSEARCH_TIMEOUT, cfg.LOGIN_RATE_LIMIT, cfg.LOGIN_MAX_FAILURES) == (1.5, "6 per minute", 3)
+    assert (cfg.WORKER_HEARTBEAT_SECONDS, cfg.WORKER_MAINTENANCE_SECONDS) == (2, 4)
