@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, utcnow
 
 BANDS = ("healthy", "watch", "at_risk")
+BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at_risk": "At risk"}
 
 
 class CustomerHealth(Base):

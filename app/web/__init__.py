@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.auth.permissions import Refused, can
+from app.models.health import BAND_LABELS
 from app.services import mentions
 from app.services.errors import DomainError
 from app.web.formatting import age, count_label, sla_due
@@ -42,6 +43,7 @@ def register_web(app: Flask) -> None:
         module = import_module(f"app.web.{area}")
         app.register_blueprint(module.bp)
     _register_errors(app)
+    app.jinja_env.globals["health_bands"] = BAND_LABELS  # also seen by imported macros
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

@@ -52,7 +52,8 @@ def test_the_list_shows_sorts_and_filters_by_health(viewer_client: FlaskClient, 
     _three(db_session)
     html = viewer_client.get("/customers?sort=health").get_data(as_text=True)
     assert _companies(html) == ["Sinking Co", "Meh Ltd", "Fine Inc"]
-    assert 'data-band="at_risk"' in html and "At risk" in html
+    assert 'data-band="at_risk"' in html and re.search(r"\d+ · At risk", html)  # the badge's label
+    assert re.search(r'<option value="watch"[^>]*>Watch</option>', html)  # the band filter's
     assert _companies(viewer_client.get("/customers?sort=-health").get_data(as_text=True))[0] == "Fine Inc"
     only = viewer_client.get("/customers?health=at_risk", headers=HX)
     assert only.status_code == 200 and "<html" not in only.get_data(as_text=True)
