@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tests.factories import make_customer, make_ticket
 from tests.integration.api.conftest import Auth, assert_envelope
 
-UNREADABLE = ['"', '- OR "', "OR OR", "!&|:*()", "a:*", "#", "#" + "9" * 20, "\\%_", "'", "x" * 200]
+UNREADABLE = ['"', '- OR "', "OR OR", "!&|:*()", "a:*", "#", "#" + "9" * 20, "\\%_", "'", "²", "x" * 200]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/support/tickets", "/api/v1/customers", "/api/v1/users"])
