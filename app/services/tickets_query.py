@@ -265,10 +265,11 @@ class TicketDetail:
 
 def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetail:
     ticket = get_ticket_for(session, actor, ticket_id, "read")
-    company = session.scalar(select(Customer.company_name).where(Customer.id == ticket.customer_id)) or ""
     # Contact details and the customer's other tickets only for those who may read the customer.
     readable = actor.can("customers:read", ticket.customer_id)
     customer = session.get(Customer, ticket.customer_id) if readable else None
+    company = customer.company_name if customer else \
+        session.scalar(select(Customer.company_name).where(Customer.id == ticket.customer_id)) or ""
     assignee = session.scalar(select(User.name).where(User.id == ticket.assignee_id)) if ticket.assignee_id else None
     comments = session.execute(
         select(TicketComment, User.name)
