@@ -17,6 +17,7 @@ from app.services import audit_log, customers, listing, notifications, tickets_q
 from app.services.actor import Actor
 from app.services.listing import Count, ListQuery, Position, bounded_count, bounded_counts
 from tests.factories import make_customer, make_ticket, make_user
+from tests.plans import index_plan
 
 
 def _insert_customers(session: Session, n: int, tier: str = "starter") -> None:
@@ -102,21 +103,6 @@ def test_it_refuses_nothing_and_counts_zero(db_session: Session) -> None:
     assert bounded_count(db_session, select(Customer.id).where(Customer.company_name == "nobody")).value == 0
 
 
-def _plan(session: Session, stmt: object) -> str:
-    conn = session.connection()
-    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    # The question is whether an index can deliver the order, not whether the planner prefers a
-    # sort for the few rows a test table holds (its statistics depend on what ran before).
-    conn.exec_driver_sql("SET LOCAL enable_sort = off")
-    try:
-        rows = conn.exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params).all()
-    finally:
-        conn.execute(text("RESET enable_seqscan"))
-        conn.execute(text("RESET enable_bitmapscan"))
-    conn.execute(text("RESET enable_sort"))
-    return "\n".join(r[0] for r in rows)
 
 
 def _keyset_stmt(key: listing.SortKey, base: object, descending: bool, after: tuple[object, ...]) -> object:
@@ -140,7 +126,7 @@ def test_a_keyset_page_reads_an_index_in_order(
 ) -> None:
     make_customer(db_session)
     after = tuple(SAMPLE[k] for k in key.kinds)
-    plan = _plan(db_session, _keyset_stmt(key, base, descending, after))
+    plan = index_plan(db_session, _keyset_stmt(key, base, descending, after))
     assert "Index" in plan and "Sort Key" not in plan, plan
     assert "Index Cond" in plan, plan  # the keyset is a range on the index, not a filter over skipped rows
 
