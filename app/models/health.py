@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, utcnow
 
 BANDS = ("healthy", "watch", "at_risk")
+BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at_risk": "At risk"}
 
 
 class CustomerHealth(Base):
@@ -54,17 +55,19 @@ class CustomerHealthHistory(Base):
 
 
 class HealthSettings(Base):
-    """The single row of weights and band thresholds (id = 1), tuned on /customers/health-settings."""
+    """The single row of weights and band thresholds (id = 1), tuned on /customers/health-settings.
+
+    Seeded by migration 0010; the defaults are app.services.health_score.Weights."""
 
     __tablename__ = "health_settings"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
-    weight_revenue: Mapped[int] = mapped_column(SmallInteger, default=30)
-    weight_support: Mapped[int] = mapped_column(SmallInteger, default=25)
-    weight_sla: Mapped[int] = mapped_column(SmallInteger, default=25)
-    weight_satisfaction: Mapped[int] = mapped_column(SmallInteger, default=20)
-    healthy_min: Mapped[int] = mapped_column(SmallInteger, default=70)
-    at_risk_below: Mapped[int] = mapped_column(SmallInteger, default=40)
+    weight_revenue: Mapped[int] = mapped_column(SmallInteger)
+    weight_support: Mapped[int] = mapped_column(SmallInteger)
+    weight_sla: Mapped[int] = mapped_column(SmallInteger)
+    weight_satisfaction: Mapped[int] = mapped_column(SmallInteger)
+    healthy_min: Mapped[int] = mapped_column(SmallInteger)
+    at_risk_below: Mapped[int] = mapped_column(SmallInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

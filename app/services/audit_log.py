@@ -121,17 +121,6 @@ def _count(session: Session, conds: list[ColumnElement[bool]]) -> Count:
     return bounded_count(session, select(AuditRecord.chain_index).where(*conds))
 
 
-def change_rows(changes: dict[str, Any]) -> list[tuple[str, Any, Any, bool]]:
-    """(field, before, after, is_change) per key: [old, new] pairs are changes, others are values."""
-    rows = []
-    for key, value in sorted(changes.items()):
-        if isinstance(value, list) and len(value) == 2:
-            rows.append((key, value[0], value[1], True))
-        else:
-            rows.append((key, None, value, False))
-    return rows
-
-
 # ---- CSV export (an RQ job; the file waits in Redis for an hour) ----
 
 HEADER = ["chain_index", "occurred_at", "actor", "actor_id", "action", "target_type", "target_id", "changes", "ip",

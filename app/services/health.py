@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from app.services.uow import transaction
 
 RECOMPUTE_JOB = "workers.jobs.health.recompute_all"
 WRITE_BATCH = 2000
+# The stored columns, in the order of Weights' fields.
 SETTING_FIELDS = ("weight_revenue", "weight_support", "weight_sla", "weight_satisfaction", "healthy_min",
                   "at_risk_below")
 
@@ -40,8 +41,7 @@ def weights(session: Session) -> Weights:
     row = session.get(HealthSettings, 1)
     if row is None:
         return Weights()
-    return Weights(row.weight_revenue, row.weight_support, row.weight_sla, row.weight_satisfaction,
-                   row.healthy_min, row.at_risk_below)
+    return Weights(*(getattr(row, name) for name in SETTING_FIELDS))
 
 
 def _since(now: datetime) -> tuple[datetime, datetime]:
@@ -193,7 +193,7 @@ def get_settings(session: Session, actor: Actor) -> HealthSettings:
     actor.require("health:manage")
     row = session.get(HealthSettings, 1)
     if row is None:
-        row = HealthSettings(id=1)
+        row = HealthSettings(id=1, **dict(zip(SETTING_FIELDS, astuple(Weights()), strict=True)))
         session.add(row)
         session.flush()
     return row

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from app.services.errors import Invalid
@@ -122,6 +122,17 @@ def planner_rows(session: Session, stmt: Select[Any]) -> int:
     return int(planner_plan(session, stmt)["Plan Rows"])
 
 
+def planner_rows_each(session: Session, stmts: Sequence[Select[Any]]) -> list[int]:
+    """The planner's estimate for each of several queries, asked once: the EXPLAIN of their UNION ALL
+    holds one branch per query, in order (asked one by one if the planner shaped it otherwise)."""
+    if len(stmts) > 1:
+        plan = planner_plan(session, union_all(*stmts))
+        branches = plan.get("Plans", []) if plan["Node Type"] == "Append" else []
+        if len(branches) == len(stmts):
+            return [int(b["Plan Rows"]) for b in branches]
+    return [planner_rows(session, stmt) for stmt in stmts]
+
+
 def bounded_count(session: Session, stmt: Select[Any], cap: int | None = None, estimate: int | None = None) -> Count:
     """How many rows `stmt` matches, never by counting more than cap + 1 of them.
 
@@ -129,14 +140,28 @@ def bounded_count(session: Session, stmt: Select[Any], cap: int | None = None, e
     at cap + 1 is cheap, we count: exact up to the cap, else the larger of the two, flagged
     as an estimate. A large estimate is shown as "about N" without reading a row. A caller that
     already asked the planner passes its `estimate`."""
+    estimates = None if estimate is None else [estimate]
+    return bounded_counts(session, [stmt], cap, estimates)[0]
+
+
+def bounded_counts(session: Session, stmts: Sequence[Select[Any]], cap: int | None = None,
+                   estimates: Sequence[int] | None = None) -> list[Count]:
+    """bounded_count for several queries in two round trips: one EXPLAIN for all the estimates,
+    one query holding every count that is worth making."""
     cap = COUNT_CAP if cap is None else cap
-    estimate = planner_rows(session, stmt) if estimate is None else estimate
-    if estimate > cap * PLANNER_SLACK:
-        return Count(estimate, exact=False)
-    capped = int(session.scalar(select(func.count()).select_from(stmt.limit(cap + 1).subquery())) or 0)
-    if capped <= cap:
-        return Count(capped, exact=True)
-    return Count(max(estimate, capped), exact=False)
+    estimates = planner_rows_each(session, stmts) if estimates is None else estimates
+    counted = [i for i, e in enumerate(estimates) if e <= cap * PLANNER_SLACK]
+    capped = dict(zip(counted, session.execute(select(*(
+        select(func.count()).select_from(stmts[i].limit(cap + 1).subquery()).scalar_subquery()
+        for i in counted))).one(), strict=True)) if counted else {}
+    counts = []
+    for i, estimate in enumerate(estimates):
+        n = capped.get(i)
+        if n is None or n > cap:
+            counts.append(Count(estimate if n is None else max(estimate, n), exact=False))
+        else:
+            counts.append(Count(n, exact=True))
+    return counts
 
 
 # ---------------------------------------------------------------- paging

@@ -130,6 +130,8 @@ def check_settings(raw: dict[str, Any]) -> dict[str, Any]:
             times[name] = time.fromisoformat(str(raw.get(name) or "")).strftime("%H:%M")
         except ValueError:
             errors[name] = ["Give a time as HH:MM."]
+    if raw.get("quiet_enabled") and times.get("quiet_start", "") == times.get("quiet_end"):
+        errors["quiet_end"] = ["Quiet hours must end at another time than they start."]
     try:
         hour = int(raw.get("digest_hour", DEFAULT_DIGEST_HOUR))
         if not 0 <= hour <= 23:

@@ -117,10 +117,12 @@ def get_calendar(session: Session, actor: Actor) -> CalendarForm:
 
 
 def _clock(raw: str) -> time | None:
+    """A wall-clock time of the calendar's own zone; one with its own offset ("09:00+01:00") is refused."""
     try:
-        return time.fromisoformat(raw.strip()) if raw.strip() else None
+        moment = time.fromisoformat(raw.strip()) if raw.strip() else None
     except ValueError:
         return None
+    return moment if moment is None or moment.tzinfo is None else None
 
 
 def _check_calendar(form: CalendarForm) -> CalendarForm:

@@ -18,7 +18,17 @@ from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
 from app.search.postgres import is_sparse_estimate
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
-from app.services.listing import Count, ListQuery, Page, SortKey, bounded_count, page_from, planner_rows, with_count
+from app.services.listing import (
+    Count,
+    ListQuery,
+    Page,
+    SortKey,
+    bounded_count,
+    bounded_counts,
+    page_from,
+    planner_rows,
+    with_count,
+)
 from app.services.tickets import TAG_MAX, get_ticket_for
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
@@ -231,11 +241,8 @@ def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
     if not actor.can("tickets:read"):
         return {}
     now = utcnow()
-    counts: dict[str, Count] = {}
-    for view in VIEWS:
-        conds, _ = TicketFilter({"view": view}, "", actor.id).conditions(now)
-        counts[view] = bounded_count(session, select(Ticket.id).where(*conds), cap=VIEW_COUNT_CAP)
-    return counts
+    stmts = [select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0]) for view in VIEWS]
+    return dict(zip(VIEWS, bounded_counts(session, stmts, cap=VIEW_COUNT_CAP), strict=True))
 
 
 def estimate(session: Session, tf: TicketFilter) -> int:
@@ -258,10 +265,11 @@ class TicketDetail:
 
 def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetail:
     ticket = get_ticket_for(session, actor, ticket_id, "read")
-    company = session.scalar(select(Customer.company_name).where(Customer.id == ticket.customer_id)) or ""
     # Contact details and the customer's other tickets only for those who may read the customer.
     readable = actor.can("customers:read", ticket.customer_id)
     customer = session.get(Customer, ticket.customer_id) if readable else None
+    company = customer.company_name if customer else \
+        session.scalar(select(Customer.company_name).where(Customer.id == ticket.customer_id)) or ""
     assignee = session.scalar(select(User.name).where(User.id == ticket.assignee_id)) if ticket.assignee_id else None
     comments = session.execute(
         select(TicketComment, User.name)

@@ -36,10 +36,6 @@ def filter_choices(session: Session) -> dict[str, list[str]]:
     return {"role": role_names(session), "status": list(USER_STATUSES)}
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _filtered(q: str, filters: Mapping[str, str]) -> Select[Any]:
     stmt = select(User)
     if q:

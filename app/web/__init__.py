@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from app.auth.permissions import Refused, can
+from app.models.health import BAND_LABELS
 from app.outage import STORE_ERRORS, is_store_outage
 from app.services import mentions
 from app.services.errors import DomainError
@@ -41,6 +42,7 @@ def register_web(app: Flask) -> None:
         module = import_module(f"app.web.{area}")
         app.register_blueprint(module.bp)
     _register_errors(app)
+    app.jinja_env.globals["health_bands"] = BAND_LABELS  # also seen by imported macros
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

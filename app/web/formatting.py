@@ -21,13 +21,15 @@ def age(when: datetime | None, now: datetime) -> str:
 
 
 def count_label(count: Count) -> str:
-    """An exact count as it is; an estimate rounded to two figures and marked ("~250k")."""
+    """An exact count as it is; an estimate marked and rounded to the thousand ("~251k") or, from a
+    million, to a tenth of a million ("~1.3M")."""
     if count.exact:
         return f"{count.value:,}"
     value = count.value
-    if value >= 1_000_000:
+    thousands = round(value, -3) // 1000
+    if thousands >= 1000:
         return f"~{value / 1_000_000:.1f}M".replace(".0M", "M")
-    return f"~{round(value, -3) // 1000:,}k"
+    return f"~{thousands:,}k" if thousands else f"~{value}"
 
 
 def sla_due(iso: str | None) -> str:

@@ -24,3 +24,5 @@ def test_it_shows_exact_counts_as_they_are_and_marks_estimates() -> None:
     assert count_label(Count(251_400, exact=False)) == "~251k"
     assert count_label(Count(1_000_000, exact=False)) == "~1M"
     assert count_label(Count(1_260_000, exact=False)) == "~1.3M"
+    assert count_label(Count(999_600, exact=False)) == "~1M"  # rounds up into millions, not "~1,000k"
+    assert count_label(Count(400, exact=False)) == "~400"  # a small estimate is not "~0k"

@@ -70,3 +70,11 @@ def test_submitted_settings_are_checked() -> None:
                                 "quiet_end": "06:00", "digest_hour": "7", "urgent": ["mention", "bogus"]})
     assert stored == {"time_zone": "Europe/Paris", "digest_hour": 7,
                       "quiet_hours": {"enabled": True, "start": "21:30", "end": "06:00", "urgent": ["mention"]}}
+
+
+def test_quiet_hours_that_start_when_they_end_are_refused_only_when_on() -> None:
+    same = {"time_zone": "UTC", "quiet_start": "22:00", "quiet_end": "22:00", "digest_hour": "8"}
+    with pytest.raises(Invalid) as err:
+        ns.check_settings({**same, "quiet_enabled": True})
+    assert err.value.details == {"quiet_end": ["Quiet hours must end at another time than they start."]}
+    assert ns.check_settings(same)["quiet_hours"]["enabled"] is False  # off: kept as typed, nothing to refuse

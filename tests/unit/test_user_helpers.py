@@ -1,10 +1,9 @@
-"""Pure helpers of the users area: browser labels on /profile, LIKE escaping in search."""
+"""Pure helpers of the users area: browser labels on /profile."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.services.users_queries import _escape_like
 from app.web.auth.profile import browser_label
 
 
@@ -25,7 +24,3 @@ from app.web.auth.profile import browser_label
 )
 def test_it_names_the_browser(ua: str | None, label: str) -> None:
     assert browser_label(ua) == label
-
-
-def test_like_wildcards_are_escaped() -> None:
-    assert _escape_like("50%_off\\") == "50\\%\\_off\\\\"

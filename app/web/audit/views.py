@@ -30,11 +30,10 @@ def _context() -> dict[str, Any]:
     f = AuditFilters.from_mapping(params.filters)
     page = audit_log.list_records(db_session(), current_actor(), audit_log.list_query(f, cursor, PER_PAGE))
     return {
-        "filters": f, "records": page.rows, "entries": audit_view.entries(db_session(), page.rows),
+        "filters": f, "entries": audit_view.entries(db_session(), page.rows),
         "notes": params.notes, "cursor": cursor,
         "estimate": page.estimate, "query": urlencode(f.as_dict()),
         "next_before": page.next.after[0] if page.next and page.next.after else None,
-        "change_rows": audit_log.change_rows, "target_url": audit_log.target_url,
     }
 
 

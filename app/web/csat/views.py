@@ -23,14 +23,15 @@ def _limit() -> str:
 @public
 @limiter.limit(_limit)
 def rate(token: str) -> Any:
+    survey = None
     try:
         survey = csat.survey_for(db_session(), token)
         if request.method == "POST":
             survey = csat.rate(db_session(), token, request.form.get("score", ""), request.form.get("comment", ""))
     except Invalid as exc:
-        status = 422 if exc.details else 400
-        return render("csat/rate.html", survey=None, error=exc.message, token=token, scores=csat.SCORES,
-                      status=status)
+        kept = survey if exc.details else None  # a rating left out keeps the form; a bad or used link does not
+        return render("csat/rate.html", survey=kept, error=exc.message, token=token, scores=csat.SCORES,
+                      status=422 if exc.details else 400)
     return render("csat/rate.html", survey=survey, error=None, token=token, scores=csat.SCORES)
 
 

@@ -18,7 +18,6 @@ from app.web.customers.forms import CustomerForm
 from app.web.htmx import is_partial, render, toast
 
 FILTERS = {"tier": TIERS, "status": CUSTOMER_STATUSES, "health": BANDS}
-BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at_risk": "At risk"}
 
 
 def _list_context() -> dict[str, Any]:
@@ -32,7 +31,6 @@ def _list_context() -> dict[str, Any]:
         "params": params,
         "tiers": TIERS,
         "statuses": CUSTOMER_STATUSES,
-        "bands": BAND_LABELS,
     }
 
 

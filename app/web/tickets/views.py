@@ -35,12 +35,18 @@ def list_filter(args: Mapping[str, str]) -> tuple[listing.ListParams, TicketFilt
 LIST_POLL_SECONDS = 10
 
 
-def _moment(raw: str | None, default: datetime) -> datetime:
-    try:
-        when = datetime.fromisoformat(raw or "")
-    except ValueError:
+def _moment(name: str, default: datetime) -> datetime:
+    """A poll's moment: absent is `default`; anything but a time with its offset is refused."""
+    raw = request.args.get(name)
+    if raw is None:
         return default
-    return when if when.tzinfo is not None else default
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise Invalid(f"`{name}` must be a time with its offset.", details={name: ["not a time with an offset"]})
+    return when
 
 
 def _live_url(params: listing.ListParams, since: datetime) -> str:
@@ -75,7 +81,7 @@ def live_list() -> Any:
     if not is_partial():
         return redirect(url_for("tickets.index") + "?" + params.query())
     now = utcnow()
-    since, after = _moment(request.args.get("since"), now), _moment(request.args.get("after"), now)
+    since, after = _moment("since", now), _moment("after", now)
     changed, fresh = tickets_query.list_changes(db_session(), current_actor(), params.list_query(False), since, after)
     resp = render_regions("tickets/index.html", ["list_live"], changed=changed, fresh=fresh, params=params, now=now,
                           sla_text=sla.describe)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, redirect, url_for
@@ -21,11 +21,12 @@ TEMPLATE = "tickets/bulk.html"
 
 
 def parse_moment(raw: str | None) -> datetime | None:
+    """An ISO moment with its offset, in UTC; None when missing, malformed, without offset or out of range."""
     try:
         moment = datetime.fromisoformat(raw or "")
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # year 1 or 9999 pushed past the calendar by its offset
         return None
-    return moment if moment.tzinfo is not None else None
 
 
 def report_context(run: TicketBulkRun | None, oob: bool = False) -> dict[str, Any]:

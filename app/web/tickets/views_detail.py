@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import require
 from app.extensions import db_session
+from app.models import Ticket
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
 from app.services import csat, presence, sla, tickets, tickets_merge, tickets_query
@@ -24,6 +25,14 @@ POLL_SECONDS = 5  # another agent's reply, note or field change shows within thi
 
 def _redis() -> Any:
     return current_app.extensions["redis"]
+
+
+def fragment_ticket(ticket_id: str) -> Ticket:
+    """The ticket a fragment endpoint serves; opened as a page (not htmx), the request goes to the ticket."""
+    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
+    if not is_partial():
+        abort(redirect(url_for("tickets.show", ticket_id=ticket.id)))
+    return ticket
 
 
 def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
@@ -131,9 +140,7 @@ def _conversation(ticket_id: str, status: int, **extra: Any) -> Any:
 @require("tickets:read")
 def live(ticket_id: str) -> Any:
     """The poll of an open ticket: 304 while nothing changed, else the thread, fields and timeline."""
-    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
-    if not is_partial():
-        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    ticket = fragment_ticket(ticket_id)
     tag = tickets_query.activity_tag(ticket)
     if request.if_none_match.contains(tag):
         return make_response("", 304)
@@ -145,9 +152,7 @@ def live(ticket_id: str) -> Any:
 @bp.get("/tickets/<ticket_id>/presence")
 @require("tickets:read")
 def viewers(ticket_id: str) -> Any:
-    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
-    if not is_partial():  # a fragment endpoint opened as a page: show the ticket
-        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    ticket = fragment_ticket(ticket_id)
     presence.touch(_redis(), ticket.id, current_user.id, current_user.name)
     names = presence.viewers(_redis(), ticket.id, current_user.id)
     return render(TEMPLATE, block="presence", t=ticket, viewers=names)
@@ -156,9 +161,7 @@ def viewers(ticket_id: str) -> Any:
 @bp.get("/tickets/<ticket_id>/assignees")
 @require("tickets:assign")
 def assignees(ticket_id: str) -> Any:
-    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
-    if not is_partial():
-        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    ticket = fragment_ticket(ticket_id)
     found = tickets_query.agents(db_session(), request.args.get("q", ""))
     return render(TEMPLATE, block="assignee_results", t=ticket, agents=found, version=ticket.version)
 

@@ -11,8 +11,9 @@ from app.extensions import db_session
 from app.services import tickets, tickets_merge
 from app.services.errors import Invalid
 from app.web.context import current_actor
-from app.web.htmx import is_htmx, is_partial, redirect_htmx, render
+from app.web.htmx import is_htmx, redirect_htmx, render
 from app.web.tickets import bp
+from app.web.tickets.views_detail import fragment_ticket
 
 PARTIAL = "tickets/_links.html"
 
@@ -33,9 +34,7 @@ def _refused(ticket_id: str, exc: Invalid) -> Any:
 @bp.get("/tickets/<ticket_id>/links")
 @require("tickets:read")
 def links(ticket_id: str) -> Any:
-    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
-    if not is_partial():  # a fragment opened as a page: show the ticket
-        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    fragment_ticket(ticket_id)
     return _block(ticket_id)
 
 

@@ -8,11 +8,12 @@ from flask import flash, make_response, redirect, request, url_for
 
 from app.auth.permissions import require
 from app.extensions import db_session
-from app.services import macros, macros_apply, tickets
+from app.services import macros, macros_apply
 from app.services.errors import Conflict, Invalid
 from app.web.context import current_actor
-from app.web.htmx import is_htmx, is_partial, redirect_htmx, render, toast
+from app.web.htmx import is_htmx, redirect_htmx, render, toast
 from app.web.tickets import bp
+from app.web.tickets.views_detail import fragment_ticket
 
 PICKER = "tickets/_macro_picker.html"
 
@@ -20,9 +21,7 @@ PICKER = "tickets/_macro_picker.html"
 @bp.get("/tickets/<ticket_id>/macros")
 @require("macros:use")
 def macro_options(ticket_id: str) -> Any:
-    ticket = tickets.get_ticket_for(db_session(), current_actor(), ticket_id)
-    if not is_partial():
-        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    ticket = fragment_ticket(ticket_id)
     found = macros.list_macros(db_session(), current_actor(), request.args.get("q", "")[:100])
     return render(PICKER, block="macro_options", t=ticket, macro_list=found,
                   version=request.args.get("version", "")[:12] or ticket.version)

@@ -20,6 +20,9 @@ from werkzeug.serving import make_server
 from app.models import User
 from tests.factories import make_user
 
+# The roles that work tickets (200) and those that may only look or not at all (403), for permission matrices.
+AGENT_WORK = [("admin", 200), ("manager", 200), ("agent", 200), ("viewer", 403), ("nobody", 403)]
+
 
 @dataclass
 class Auth:

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.factories import make_outsider_role, make_ticket
-from tests.integration.api.conftest import Auth, assert_envelope
+from tests.integration.api.conftest import AGENT_WORK, Auth, assert_envelope
 
 
 def test_an_agent_edits_title_and_description(api: FlaskClient, make_token: Callable[..., Auth],
@@ -46,8 +46,7 @@ def test_bad_text_is_422(api: FlaskClient, make_token: Callable[..., Auth], db_s
     assert ticket.title == "Keep"
 
 
-@pytest.mark.parametrize(("role", "status"), [("admin", 200), ("manager", 200), ("agent", 200), ("viewer", 403),
-                                              ("nobody", 403)])
+@pytest.mark.parametrize(("role", "status"), AGENT_WORK)
 def test_the_permission_matrix(api: FlaskClient, make_token: Callable[..., Auth], db_session: Session,
                                role: str, status: int) -> None:
     make_outsider_role(db_session)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from app.models import Ticket
 from app.models.base import utcnow
 from app.services import dashboard
 from app.services.actor import Actor
@@ -33,11 +33,20 @@ def test_it_orders_the_queue_by_due_time_with_no_due_time_last(db_session: Sessi
 
 def test_the_queue_reads_its_partial_index(db_session: Session) -> None:
     agent = make_user(db_session, role_name="agent")
-    db_session.execute(text("SET LOCAL enable_seqscan = off"))
-    stmt = select(Ticket.id).where(Ticket.assignee_id == agent.id, Ticket.status.in_(("open", "pending", "on_hold"))) \
-        .order_by(Ticket.resolution_due_at.asc().nulls_last(), Ticket.id).limit(10)
-    compiled = stmt.compile(db_session.connection(), compile_kwargs={"literal_binds": True})
-    plan = "\n".join(db_session.execute(text(f"EXPLAIN {compiled}")).scalars())
+    conn = db_session.connection()
+    ran: list[tuple[str, Any]] = []
+
+    def spy(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        ran.append((statement, parameters))
+
+    event.listen(conn, "before_cursor_execute", spy)
+    try:
+        dashboard.queue(db_session, RANGE, agent.id)
+    finally:
+        event.remove(conn, "before_cursor_execute", spy)
+    [(statement, parameters)] = ran  # the query the widget runs, not one written for the test
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all())
     assert "ix_support_tickets_queue" in plan and "Sort" not in plan
 
 

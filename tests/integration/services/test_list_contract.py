@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from app.models import AuditRecord, Customer, Notification, User
-from app.services import audit_log, customers, listing, notifications, users_queries
-from app.services.listing import ListQuery, Position, bounded_count
-from tests.factories import make_customer
+from app.models.base import utcnow
+from app.services import audit_log, customers, listing, notifications, tickets_query, users_queries
+from app.services.actor import Actor
+from app.services.listing import Count, ListQuery, Position, bounded_count, bounded_counts
+from tests.factories import make_customer, make_ticket, make_user
+from tests.plans import index_plan
 
 
 def _insert_customers(session: Session, n: int, tier: str = "starter") -> None:
@@ -35,46 +40,69 @@ def test_beyond_the_cap_it_stops_counting_and_says_so(db_session: Session, monke
     assert not count.exact and count.value >= 11
 
 
+@contextmanager
+def _statements(session: Session) -> Iterator[list[str]]:
+    seen: list[str] = []
+    conn = session.connection()
+
+    def spy(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(conn, "before_cursor_execute", spy)
+    try:
+        yield seen
+    finally:
+        event.remove(conn, "before_cursor_execute", spy)
+
+
 @pytest.mark.xfail(reason="the planner's estimate for uncommitted rows varies with the table's statistics",
                    strict=False)
 def test_a_large_planner_estimate_is_used_without_counting(db_session: Session) -> None:
     _insert_customers(db_session, 3000)
     db_session.execute(text("ANALYZE customers"))
-    counted: list[str] = []
-    conn = db_session.connection()
-    from sqlalchemy import event
-
-    def spy(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        counted.append(statement)
-
-    event.listen(conn, "before_cursor_execute", spy)
-    try:
+    with _statements(db_session) as counted:
         count = bounded_count(db_session, select(Customer.id), cap=100)
-    finally:
-        event.remove(conn, "before_cursor_execute", spy)
     assert not count.exact and 2000 < count.value < 4500
     assert len(counted) == 1 and counted[0].startswith("EXPLAIN")  # the planner only: no count(*) ran
+
+
+def test_several_counts_take_one_explain_and_one_count(db_session: Session) -> None:
+    _insert_customers(db_session, 4, tier="enterprise")
+    _insert_customers(db_session, 2, tier="growth")
+    stmts = [select(Customer.id).where(Customer.subscription_tier == tier) for tier in ("enterprise", "growth", "none")]
+    with _statements(db_session) as seen:
+        counts = bounded_counts(db_session, stmts)
+    assert counts == [Count(4, exact=True), Count(2, exact=True), Count(0, exact=True)]
+    assert len(seen) == 2 and seen[0].startswith("EXPLAIN") and "UNION ALL" in seen[0]
+
+
+def test_a_large_estimate_among_several_is_not_counted(db_session: Session) -> None:
+    _insert_customers(db_session, 3, tier="enterprise")
+    stmts = [select(Customer.id), select(Customer.id).where(Customer.subscription_tier == "enterprise")]
+    with _statements(db_session) as seen:
+        counts = bounded_counts(db_session, stmts, cap=10, estimates=[1_000_000, 3])
+    assert counts == [Count(1_000_000, exact=False), Count(3, exact=True)]
+    assert len(seen) == 1 and seen[0].count("count(*)") == 1
+
+
+def test_the_ticket_views_are_counted_in_two_round_trips(db_session: Session) -> None:
+    me = make_user(db_session)
+    make_ticket(db_session, assignee_id=me.id)
+    make_ticket(db_session, assignee_id=me.id, status="solved")
+    make_ticket(db_session, priority="urgent")
+    make_ticket(db_session, resolution_due_at=utcnow() - timedelta(hours=1))
+    actor = Actor(id=me.id, label="me", grants=frozenset({"tickets:read"}))
+    with _statements(db_session) as seen:
+        counts = tickets_query.view_counts(db_session, actor)
+    assert {k: c.value for k, c in counts.items()} == \
+        {"mine": 1, "unassigned": 2, "urgent": 1, "breaching": 1, "all": 4}
+    assert all(c.exact for c in counts.values()) and len(seen) == 2
 
 
 def test_it_refuses_nothing_and_counts_zero(db_session: Session) -> None:
     assert bounded_count(db_session, select(Customer.id).where(Customer.company_name == "nobody")).value == 0
 
 
-def _plan(session: Session, stmt: object) -> str:
-    conn = session.connection()
-    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    # The question is whether an index can deliver the order, not whether the planner prefers a
-    # sort for the few rows a test table holds (its statistics depend on what ran before).
-    conn.exec_driver_sql("SET LOCAL enable_sort = off")
-    try:
-        rows = conn.exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params).all()
-    finally:
-        conn.execute(text("RESET enable_seqscan"))
-        conn.execute(text("RESET enable_bitmapscan"))
-    conn.execute(text("RESET enable_sort"))
-    return "\n".join(r[0] for r in rows)
 
 
 def _keyset_stmt(key: listing.SortKey, base: object, descending: bool, after: tuple[object, ...]) -> object:
@@ -98,7 +126,7 @@ def test_a_keyset_page_reads_an_index_in_order(
 ) -> None:
     make_customer(db_session)
     after = tuple(SAMPLE[k] for k in key.kinds)
-    plan = _plan(db_session, _keyset_stmt(key, base, descending, after))
+    plan = index_plan(db_session, _keyset_stmt(key, base, descending, after))
     assert "Index" in plan and "Sort Key" not in plan, plan
     assert "Index Cond" in plan, plan  # the keyset is a range on the index, not a filter over skipped rows
 

@@ -5,26 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.services.tickets_query import SORTS, TicketFilter, page_ids
-from tests.factories import make_ticket
-
-
-def _plan(session: Session, stmt: object) -> str:
-    conn = session.connection()
-    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    # The question is whether an index can deliver the order, not whether the planner prefers a
-    # sort for the few rows a test table holds (its statistics depend on what ran before).
-    conn.exec_driver_sql("SET LOCAL enable_sort = off")
-    rows = conn.exec_driver_sql(f"EXPLAIN {compiled.string}", compiled.params).all()
-    conn.execute(text("RESET enable_seqscan"))
-    conn.execute(text("RESET enable_bitmapscan"))
-    conn.execute(text("RESET enable_sort"))
-    return "\n".join(r[0] for r in rows)
+from app.services.actor import Actor
+from app.services.tickets_query import SORTS, TicketFilter, get_detail, page_ids
+from tests.factories import make_customer, make_ticket
+from tests.plans import index_plan
 
 
 @pytest.mark.parametrize("sort", SORTS)
@@ -32,7 +18,7 @@ def _plan(session: Session, stmt: object) -> str:
 def test_every_sort_reads_an_index_in_order(db_session: Session, sort: str, descending: bool) -> None:
     make_ticket(db_session)
     stmt, _ = page_ids(TicketFilter(), sort, descending, 9950, 51)
-    plan = _plan(db_session, stmt)
+    plan = index_plan(db_session, stmt)
     assert "Index" in plan and " Sort " not in plan and "Sort Key" not in plan, plan
 
 
@@ -44,5 +30,15 @@ def test_every_sort_reads_an_index_in_order(db_session: Session, sort: str, desc
 def test_filtered_lists_read_an_index_in_order(db_session: Session, filters: dict[str, str]) -> None:
     make_ticket(db_session)
     stmt, _ = page_ids(TicketFilter(dict(filters)), "updated_at", True, 0, 51)
-    plan = _plan(db_session, stmt)
+    plan = index_plan(db_session, stmt)
     assert "Sort Key" not in plan, plan
+
+
+def test_the_ticket_page_names_the_company_and_shows_the_customer_only_to_its_readers(db_session: Session) -> None:
+    ticket = make_ticket(db_session, customer_id=make_customer(db_session, company_name="Globex").id)
+    ticket_reader = Actor(None, "reader", frozenset({"tickets:read"}))
+    both = Actor(None, "both", frozenset({"tickets:read", "customers:read"}))
+    shown = get_detail(db_session, ticket_reader, ticket.id)
+    assert shown.company_name == "Globex" and shown.customer is None
+    full = get_detail(db_session, both, ticket.id)
+    assert full.company_name == "Globex" and full.customer is not None and full.customer.id == ticket.customer_id

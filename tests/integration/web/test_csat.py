@@ -55,3 +55,18 @@ def test_the_report_page_and_block(admin_client: FlaskClient, make_client: Calla
     assert make_client("agent").get("/satisfaction").status_code == 403
     make_outsider_role(db_session)
     assert make_client("nobody").get("/satisfaction").status_code == 403
+
+
+def test_a_missing_or_wrong_rating_keeps_the_form_with_its_error(app: Flask, client: FlaskClient,
+                                                                db_session: Session) -> None:
+    token, ticket = _token(app, db_session)
+    client.get("/login")
+    headers = {"X-CSRFToken": client.csrf_token or client.fetch_csrf()}  # type: ignore[attr-defined]
+    for data in ({}, {"score": "abc"}, {"score": "6"}, {"score": "9" * 5000}):
+        resp = client.post(f"/csat/{token}", data=data, headers=headers)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and 'data-testid="csat-form"' in html and "from 1 to 5" in html
+    survey = csat.rating_of(db_session, ticket.id)  # type: ignore[attr-defined]
+    assert survey is not None and survey.rated_at is None
+    done = client.post(f"/csat/{token}", data={"score": "4"}, headers=headers)
+    assert done.status_code == 200 and "rated this 4 out of 5" in done.get_data(as_text=True)

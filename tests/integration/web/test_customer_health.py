@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.models import AuditRecord, CustomerHealth, HealthSettings
 from app.models.base import utcnow
 from app.services import health, jobs
+from app.services.health_score import Weights
 from tests.factories import make_customer, make_invoice, make_ticket
 
 HX = {"HX-Request": "true"}
@@ -51,7 +52,8 @@ def test_the_list_shows_sorts_and_filters_by_health(viewer_client: FlaskClient, 
     _three(db_session)
     html = viewer_client.get("/customers?sort=health").get_data(as_text=True)
     assert _companies(html) == ["Sinking Co", "Meh Ltd", "Fine Inc"]
-    assert 'data-band="at_risk"' in html and "At risk" in html
+    assert 'data-band="at_risk"' in html and re.search(r"\d+ · At risk", html)  # the badge's label
+    assert re.search(r'<option value="watch"[^>]*>Watch</option>', html)  # the band filter's
     assert _companies(viewer_client.get("/customers?sort=-health").get_data(as_text=True))[0] == "Fine Inc"
     only = viewer_client.get("/customers?health=at_risk", headers=HX)
     assert only.status_code == 200 and "<html" not in only.get_data(as_text=True)
@@ -90,6 +92,18 @@ def test_an_admin_tunes_the_weights_audited_and_recomputed(admin_client: FlaskCl
     record = db_session.scalar(select(AuditRecord).where(AuditRecord.action == "health.settings_changed"))
     assert record is not None and record.changes["weight_revenue"] == [30, 40]
     assert "health-recompute-all" in Queue("low", connection=jobs.connection()).job_ids
+
+
+def test_the_first_settings_row_holds_the_scores_default_weights(
+    admin_client: FlaskClient, db_session: Session
+) -> None:
+    assert health.weights(db_session) == Weights()  # the row migration 0010 seeds
+    db_session.delete(db_session.get(HealthSettings, 1))
+    db_session.commit()  # a savepoint: gone for the request, back for the next test
+    page = admin_client.get("/customers/health-settings").get_data(as_text=True)
+    assert health.weights(db_session) == Weights()
+    assert re.search(r'name="weight_revenue"[^>]*value="30"', page)
+    assert re.search(r'name="at_risk_below"[^>]*value="40"', page)
 
 
 def test_bad_weights_are_422_with_the_field_named(admin_client: FlaskClient, db_session: Session) -> None:

@@ -116,3 +116,14 @@ def test_a_bad_setting_answers_422_with_the_form_and_changes_nothing(
     db_session.refresh(user)
     assert "time_zone" not in (user.preferences or {})
     assert notifications.preference(user, "ticket.updated") == (True, "hourly")  # the default, untouched
+
+
+def test_quiet_hours_of_no_length_answer_422_naming_the_end(agent_client: FlaskClient, db_session: Session) -> None:
+    resp = agent_client.post("/notifications/preferences", data={**_SETTINGS, "quiet_end": "21:30"},
+                             headers={"HX-Request": "true"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Quiet hours must end at another time than they start." in body
+    assert 'id="quiet-end" name="quiet_end"' in body and "is-invalid\" type=\"time\" id=\"quiet-end\"" in body
+    user = agent_client.user  # type: ignore[attr-defined]
+    db_session.refresh(user)
+    assert "quiet_hours" not in (user.preferences or {})

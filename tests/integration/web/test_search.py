@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from app.models import Role
@@ -126,3 +128,22 @@ def test_a_list_search_without_matches_says_so_without_an_estimate(admin_client:
     html = admin_client.get("/tickets?q=zzyzxqv").get_data(as_text=True)
     count = re.search(r'data-testid="list-count">\s*([^<·]*)', html)
     assert 'data-testid="empty-state"' in html and count and count.group(1).strip() == "no tickets"
+
+
+UNREADABLE = ['"', '- OR "', "OR OR", "!&|:*()", "a:*", "#", "#" + "9" * 20, "\\%_", "'", "²", "x" * 5000]
+
+
+@pytest.mark.parametrize("path", ["/search", "/tickets", "/customers", "/users"])
+def test_a_query_the_parser_cannot_read_is_a_search_not_an_error(admin_client: FlaskClient, db_session: Session,
+                                                                path: str) -> None:
+    customer = make_customer(db_session, company_name="Kestrel Freight")
+    make_ticket(db_session, customer_id=customer.id, title="Kestrel freight delayed")
+    make_user(db_session, name="Kestrel Staffer")
+    for q in UNREADABLE:
+        for extra in ("", "&count=1"):
+            resp = admin_client.get(path, query_string=f"q={quote(q)}{extra}")
+            body = resp.get_data(as_text=True)
+            assert resp.status_code == 200, (q, body[:300])
+            assert f'value="{escape(q[:200])}"' in body, q  # the page itself, its box holding the query
+    # An unbalanced quote still searches its words.
+    assert "Kestrel" in admin_client.get(path, query_string='q="kestrel').get_data(as_text=True)

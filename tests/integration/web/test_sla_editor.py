@@ -62,6 +62,10 @@ def test_a_manager_edits_the_business_hours(make_client: Callable[..., FlaskClie
     block = manager.post("/sla/calendar", data=_calendar_form("Nowhere/Else"), headers=HX)
     assert block.status_code == 422 and "<html" not in block.get_data(as_text=True)
     assert 'id="sla-calendar-form"' in block.get_data(as_text=True)
+    for friday in (("09:00+01:00", "17:00"), ("09:00Z", "17:00Z"), ("9", "25:00")):
+        offset = manager.post("/sla/calendar", data=_calendar_form(friday=friday))
+        assert offset.status_code == 422 and "Friday: opening and closing times" in offset.get_data(as_text=True)
+    assert db_session.get(SlaCalendar, 1).hours["4"] == ["09:00", "17:00"]  # type: ignore[union-attr]
 
 
 def test_the_permission_cast(make_client: Callable[..., FlaskClient], db_session: Session) -> None:

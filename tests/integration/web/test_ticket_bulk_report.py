@@ -73,3 +73,13 @@ def test_only_the_author_sees_a_run_and_outsiders_are_refused(make_client: Calla
     make_outsider_role(db_session)
     assert make_client("nobody").post(f"/tickets/bulk/{run_id}/undo").status_code == 403
     assert db_session.get(Ticket, ticket.id).status == "pending"  # type: ignore[union-attr]
+
+
+def test_a_loaded_at_past_the_calendar_is_ignored_not_an_error(agent_client: FlaskClient, db_session: Session) -> None:
+    tickets = [make_ticket(db_session) for _ in range(2)]
+    for ticket, moment in zip(tickets, ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+12:00"), strict=True):
+        resp = agent_client.post("/tickets/bulk", headers=HX, data={
+            "action": "priority:urgent", "ids": [str(ticket.id)], "loaded_at": moment})
+        assert resp.status_code == 200 and "1 ticket changed" in resp.headers["HX-Trigger"]
+        db_session.refresh(ticket)
+        assert ticket.priority == "urgent"

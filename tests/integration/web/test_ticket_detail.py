@@ -260,3 +260,14 @@ def test_every_staff_role_reads_tickets(make_client: Callable[..., FlaskClient],
     assert (client.get("/tickets/new").status_code == 200) == may_change
     resp = client.post(f"/tickets/{ticket.id}/fields", data={"priority": "high", "version": "1"})
     assert resp.status_code == (303 if may_change else 403)
+
+
+def test_each_fragment_of_a_ticket_opened_as_a_page_goes_to_the_ticket(admin_client: FlaskClient,
+                                                                      db_session: Session) -> None:
+    ticket = make_ticket(db_session)
+    for part in ("live", "presence", "assignees", "macros", "links"):
+        page = admin_client.get(f"/tickets/{ticket.id}/{part}")
+        assert page.status_code == 302 and page.headers["Location"].endswith(f"/tickets/{ticket.id}"), part
+        block = admin_client.get(f"/tickets/{ticket.id}/{part}", headers={"HX-Request": "true"})
+        assert block.status_code == 200 and "<html" not in block.get_data(as_text=True), part
+        assert admin_client.get(f"/tickets/{uuid.uuid4()}/{part}").status_code == 404, part

@@ -48,3 +48,22 @@ def test_nothing_new_sends_no_rows(agent_client: FlaskClient, db_session: Sessio
 def test_a_plain_get_goes_to_the_list(agent_client: FlaskClient) -> None:
     resp = agent_client.get("/tickets/live?status=open&since=nonsense")
     assert resp.status_code == 302 and "/tickets?status=open" in resp.headers["Location"]
+
+
+@pytest.mark.parametrize("moment", [{"since": "nonsense"}, {"since": "2026-01-01T10:00:00"},
+                                    {"after": "2026-13-40T00:00:00+00:00"}, {"after": ""}])
+def test_a_malformed_moment_is_refused(agent_client: FlaskClient, db_session: Session, moment: dict[str, str]) -> None:
+    make_ticket(db_session, title="Must not be listed")
+    db_session.flush()
+    earlier = (utcnow() - timedelta(hours=1)).isoformat()
+    resp = agent_client.get("/tickets/live", headers=HX, query_string={"since": earlier, "after": earlier, **moment})
+    assert resp.status_code == 422 and "Must not be listed" not in resp.get_data(as_text=True)
+    assert "X-Polled-At" not in resp.headers
+
+
+def test_a_first_poll_without_after_counts_from_now(agent_client: FlaskClient, db_session: Session) -> None:
+    make_ticket(db_session, title="Changed before the poll")
+    db_session.flush()
+    earlier = (utcnow() - timedelta(hours=1)).isoformat()
+    html = agent_client.get("/tickets/live", headers=HX, query_string={"since": earlier}).get_data(as_text=True)
+    assert "1 new — show" in html and "Changed before the poll" not in html
