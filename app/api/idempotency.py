@@ -1,10 +1,11 @@
 """Idempotency-Key for POST and PATCH: a retried request has one effect and gets the same answer.
 
 The first request with a key reserves (user, key) with a hash of the request in
-the same transaction as its work, so the reservation commits with the business
-change or not at all: a request killed mid-way (its worker SIGKILLed, the
-database restarted) leaves no reservation behind, and the retry does the work
-once. A retry that arrives while the first is still running waits for it (at
+the same transaction as its work, and stores its response in that transaction
+too (the operation's commit is held until then), so the work, the reservation
+and the stored answer commit together or not at all: a request killed mid-way
+(its worker SIGKILLed, the database restarted) leaves nothing behind, and the
+retry does the work once. A retry that arrives while the first is still running waits for it (at
 most LOCK_WAIT) and then gets the stored response (marked
 `Idempotent-Replayed: true`), or 409 if the first is still finishing; the same
 key with a different body is refused (422). A failed request frees its key so
@@ -26,6 +27,7 @@ from app.api.errors import ApiError
 from app.extensions import db_session
 from app.models import IdempotencyKey
 from app.models.base import utcnow
+from app.services import uow
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
@@ -75,13 +77,15 @@ def _replay(row: IdempotencyKey, digest: str) -> Response:
 
 
 def _finish(user_id: Any, key: str, resp: Response) -> None:
+    """Store a success beside the work (one commit); free the key of anything else."""
+    session = db_session()
     where = (IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     if 200 <= resp.status_code < 300:
-        db_session().execute(update(IdempotencyKey).where(*where).values(
+        session.execute(update(IdempotencyKey).where(*where).values(
             status_code=resp.status_code, response_body=resp.get_data(as_text=True)))
     else:
-        db_session().execute(delete(IdempotencyKey).where(*where))
-    db_session().commit()
+        session.execute(delete(IdempotencyKey).where(*where))
+    uow.commit(session)
 
 
 def run(user_id: Any, call: Callable[[], Any]) -> Response:
@@ -95,11 +99,13 @@ def run(user_id: Any, call: Callable[[], Any]) -> Response:
     existing = _reserve(user_id, key, digest)
     if existing is not None:
         return _replay(existing, digest)
+    session = db_session()
     try:
-        resp = make_response(call())
+        with uow.held(session):
+            resp = make_response(call())
     except BaseException:
-        db_session().rollback()
-        _finish(user_id, key, make_response("", 500))
+        uow.rollback(session)  # the reservation goes with the work ...
+        _finish(user_id, key, make_response("", 500))  # ... or, if something committed early, is freed
         raise
     _finish(user_id, key, resp)
     return resp

@@ -1,4 +1,9 @@
-"""One business operation = one transaction; its events are enqueued after commit."""
+"""One business operation = one transaction; its events are enqueued after commit.
+
+A caller that must write something after the operation but in its transaction (the API's
+Idempotency-Key stores the response beside the work) holds the commit: `transaction` then only
+flushes, and the holder ends with `commit` or `rollback`.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +16,46 @@ from sqlalchemy.orm import Session
 
 from app.services import events, jobs
 
+HOLD = "uow_hold_commit"
+
 
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
     """Commit on success, roll back on any error; then hand new events to the queue."""
     try:
         yield session
+        if session.info.get(HOLD):
+            session.flush()
+            return
         session.commit()
     except BaseException:
-        session.rollback()
-        session.info.pop("outbox_pending", None)
-        jobs.discard_after_commit(session)
+        rollback(session)
         raise
+    after_commit(session)
+
+
+@contextmanager
+def held(session: Session) -> Iterator[Session]:
+    """Operations inside flush instead of committing; the caller commits or rolls back."""
+    session.info[HOLD] = True
+    try:
+        yield session
+    finally:
+        session.info.pop(HOLD, None)
+
+
+def commit(session: Session) -> None:
+    session.commit()
+    after_commit(session)
+
+
+def rollback(session: Session) -> None:
+    session.rollback()
+    session.info.pop("outbox_pending", None)
+    jobs.discard_after_commit(session)
+
+
+def after_commit(session: Session) -> None:
     jobs.run_after_commit(session)
     events.flush_ready(session)
 
