@@ -2,14 +2,14 @@
 
 The first request with a key reserves (user, key) with a hash of the request in
 the same transaction as its work, and stores its response in that transaction
-too (the operation's commit is held until then), so the work, the reservation
-and the stored answer commit together or not at all: a request killed mid-way
-(its worker SIGKILLed, the database restarted) leaves nothing behind, and the
-retry does the work once. A retry that arrives while the first is still running waits for it (at
-most LOCK_WAIT) and then gets the stored response (marked
-`Idempotent-Replayed: true`), or 409 if the first is still finishing; the same
-key with a different body is refused (422). A failed request frees its key so
-that it can be retried.
+too (the operation's commit is held until then, `uow.held`), so the work, the
+reservation and the stored answer commit together or not at all: a request
+killed mid-way (its worker SIGKILLed, the database restarted) leaves nothing
+behind, and the retry does the work once. A retry that arrives while the first
+is still running waits for it (at most LOCK_WAIT) and then gets the stored
+response (marked `Idempotent-Replayed: true`), or 409 if the first is still
+finishing; the same key with a different body is refused (422). A failed
+request frees its key so that it can be retried.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         rollback(session)
         raise
-    after_commit(session)
+    _hand_over(session)
 
 
 @contextmanager
@@ -45,17 +45,19 @@ def held(session: Session) -> Iterator[Session]:
 
 
 def commit(session: Session) -> None:
+    """End a held operation: commit, then hand its events and after-commit actions over."""
     session.commit()
-    after_commit(session)
+    _hand_over(session)
 
 
 def rollback(session: Session) -> None:
+    """Roll back and drop what the transaction would have handed over."""
     session.rollback()
     session.info.pop("outbox_pending", None)
     jobs.discard_after_commit(session)
 
 
-def after_commit(session: Session) -> None:
+def _hand_over(session: Session) -> None:
     jobs.run_after_commit(session)
     events.flush_ready(session)
 
