@@ -5,14 +5,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, needs_rehash, verify_password
-from app.models import RefreshToken, User, UserSession
+from app.auth.principal import Principal, RoleInfo
+from app.models import RefreshToken, Role, TwoFactor, User, UserSession
 from app.models.base import utcnow
 from app.services import audit, events, login_throttle
 from app.services.actor import Actor
@@ -133,24 +136,54 @@ def start_session(session: Session, user: User, ip: str | None, user_agent: str 
     return token
 
 
+def _session_query() -> Select[Any]:
+    """Session, user, role and whether two-factor is on, in one row (built once, cached compiled)."""
+    s, u, r, tf = UserSession.__table__, User.__table__, Role.__table__, TwoFactor.__table__
+    return (
+        select(s.c.session_version, s.c.created_at, s.c.last_seen_at, s.c.revoked_at,
+               u.c.id, u.c.email, u.c.name, u.c.role_name, u.c.status, u.c.session_version.label("user_version"),
+               u.c.permissions, u.c.preferences, r.c.permissions.label("role_permissions"),
+               r.c.requires_two_factor, tf.c.enabled_at.isnot(None).label("two_factor_enabled"))
+        .select_from(s.join(u, u.c.id == s.c.user_id).join(r, r.c.name == u.c.role_name)
+                     .outerjoin(tf, tf.c.user_id == u.c.id))
+        .where(s.c.id == bindparam("digest"))
+    )
+
+
+_SESSION_QUERY = _session_query()
+
+
 def load_session(
     session: Session, token: str, idle: timedelta, lifetime: timedelta, now: datetime | None = None
-) -> User | None:
-    """The active user behind a session token, or None if it ended, expired or was revoked."""
+) -> Principal | None:
+    """The active user behind a session token, or None if it ended, expired or was revoked.
+
+    One query reads the session, the user, their role and whether two-factor is on; the answer is a
+    plain `Principal`, not an ORM object (see app/auth/principal.py).
+    """
     now = now or utcnow()
-    row = session.get(UserSession, digest(token))
+    key = digest(token)
+    row = session.execute(_SESSION_QUERY, {"digest": key}).one_or_none()  # autoflushes, like session.get
     if row is None or row.revoked_at is not None:
         return None
-    user = row.user
     expired = row.last_seen_at < now - idle or row.created_at < now - lifetime
-    if expired or user.status != "active" or row.session_version != user.session_version:
+    if expired or row.status != "active" or row.session_version != row.user_version:
         return None
     if row.last_seen_at < now - TOUCH_EVERY:
         # Touch at most once a minute: the idle timer without a write per request.
-        session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+        session.execute(update(UserSession).where(UserSession.id == key).values(last_seen_at=now))
         session.commit()
-    user.current_session_id = token
-    return user
+    role = _role_info(row.role_name, tuple(row.role_permissions or ()), bool(row.requires_two_factor))
+    return Principal(id=row.id, email=row.email, name=row.name, role_name=row.role_name, status=row.status,
+                     session_version=row.user_version, permissions=frozenset(row.permissions or ()),
+                     preferences=row.preferences or {}, role=role,
+                     two_factor_enabled=bool(row.two_factor_enabled), current_session_id=token)
+
+
+@lru_cache(maxsize=256)
+def _role_info(name: str, permissions: tuple[str, ...], requires_two_factor: bool) -> RoleInfo:
+    # Keyed by the role's whole content: an edited role is a new key, never a stale answer.
+    return RoleInfo(name, frozenset(permissions), requires_two_factor)
 
 
 def end_session(session: Session, token: str) -> None:
