@@ -1,0 +1,127 @@
+"""The signed-in layout, computed once where its inputs allow.
+
+Every page renders the sidebar, the top bar and the static asset links. Their inputs change rarely:
+- the sidebar depends only on the viewer's grants, the active section and the mount point, so its
+  HTML is rendered once per such key and reused;
+- an address of an endpoint without arguments depends only on the mount point (script root);
+- a static file's fingerprinted address depends on the file, which a production process never sees
+  change (a deploy starts new processes).
+Templates call `url_for` as usual: the layout's global answers those cases from a cache and passes
+everything else (arguments, `_external`, relative `.endpoint`s) to Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, has_request_context, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.auth.permissions import has_permission, user_grants
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    endpoint: str
+    testid: str
+    icon: str
+    label: str
+    permission: str
+
+    @property
+    def section(self) -> str:
+        return self.endpoint.split(".", 1)[0]
+
+
+NAV = (
+    NavLink("dashboard.index", "nav-dashboard", "speedometer2", "Dashboard", "dashboard:read"),
+    NavLink("tickets.index", "nav-tickets", "life-preserver", "Tickets", "tickets:read"),
+    NavLink("customers.index", "nav-customers", "building", "Customers", "customers:read"),
+    NavLink("users.index", "nav-users", "people", "Users", "users:read"),
+    NavLink("roles.index", "nav-roles", "shield-lock", "Roles", "roles:read"),
+    NavLink("reports.index", "nav-reports", "graph-up", "Reports", "analytics:read"),
+    NavLink("macros.index", "nav-macros", "lightning", "Macros", "macros:use"),
+    NavLink("csat.report", "nav-csat", "emoji-smile", "Satisfaction", "analytics:read"),
+    NavLink("sla.index", "nav-sla", "stopwatch", "SLA policy", "sla:manage"),
+    NavLink("audit.index", "nav-audit", "journal-text", "Audit log", "audit:read"),
+    NavLink("system.index", "nav-system", "hdd-stack", "System", "system:manage"),
+    NavLink("api_docs.page", "nav-api-docs", "braces", "API docs", "api:docs"),
+)
+CACHE_LIMIT = 1024  # distinct keys kept; far more than grant sets × sections in practice
+
+
+class Layout:
+    """The caches of one app (each app has its own: tests build several)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.production = app.config["ENV"] == "production"
+        self._urls: dict[tuple[str, str], str] = {}
+        self._statics: dict[tuple[str, str], str] = {}
+        self._sidebars: dict[tuple[frozenset[str], str, str], Markup] = {}
+
+    def url_for(self, endpoint: str, **values: Any) -> str:
+        """`url_for`, answered from a cache for an endpoint without arguments (and, in production, a
+        static file); everything else goes to Flask's."""
+        if not has_request_context() or endpoint.startswith("."):
+            return url_for(endpoint, **values)
+        if values:
+            if endpoint == "static" and self.production and len(values) == 1 and "filename" in values:
+                return self.static_url(values["filename"])
+            return url_for(endpoint, **values)
+        if endpoint == "static":
+            return url_for(endpoint)
+        key = (endpoint, request.script_root)
+        found = self._urls.get(key)
+        if found is None:
+            found = self._remember(self._urls, key, url_for(endpoint))
+        return found
+
+    def static_url(self, filename: str) -> str:
+        """The fingerprinted address of a static file (computed once per file in production)."""
+        if not self.production or not has_request_context():
+            return url_for("static", filename=filename)
+        key = (filename, request.script_root)
+        found = self._statics.get(key)
+        if found is None:
+            found = self._remember(self._statics, key, url_for("static", filename=filename))
+        return found
+
+    def sidebar(self) -> Markup:
+        """The sidebar for the viewer's grants and the active section, rendered once per such key."""
+        grants = user_grants(current_user)
+        section = (request.endpoint or "").split(".", 1)[0]
+        key = (grants, section, request.script_root)
+        found = self._sidebars.get(key)
+        if found is None:
+            links = [{"href": self.url_for(link.endpoint), "testid": link.testid, "icon": link.icon,
+                      "label": link.label, "active": bool(section) and section == link.section}
+                     for link in NAV if has_permission(grants, link.permission)]
+            html = self.app.jinja_env.get_template("components/sidebar.html").render(
+                links=links, home=self.url_for("dashboard.index"))
+            # The output of an autoescaped template: every value in it was escaped while rendering.
+            found = self._remember(self._sidebars, key, Markup(html))  # noqa: S704
+        return found
+
+    @staticmethod
+    def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[key] = value
+        return value
+
+
+def init_app(app: Flask) -> None:
+    layout = Layout(app)
+    app.extensions["layout"] = layout
+    globals_: dict[str, Callable[..., Any]] = {"url_for": layout.url_for, "static_url": layout.static_url,
+                                                "sidebar": layout.sidebar}
+    app.jinja_env.globals.update(globals_)
+
+
+def layout() -> Layout:
+    found: Layout = current_app.extensions["layout"]
+    return found
