@@ -13,7 +13,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import observability, security_headers, static_assets
 from app.config import ROOT, Config
-from app.extensions import csrf, db, db_session, limiter, login_manager, migrate
+from app.extensions import (
+    check_connections_at_checkout,
+    csrf,
+    db,
+    db_session,
+    limiter,
+    login_manager,
+    migrate,
+)
 from app.services import jobs
 
 
@@ -42,6 +50,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_uri(app.config["REDIS_URL"]))
 
     db.init_app(app)
+    with app.app_context():
+        check_connections_at_checkout(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
     app.teardown_appcontext(_release_dead_connection)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
