@@ -62,6 +62,7 @@ class Layout:
         self._urls: dict[tuple[str, str], str] = {}
         self._statics: dict[tuple[str, str], str] = {}
         self._sidebars: dict[tuple[frozenset[str], str, str], Markup] = {}
+        self._fragments: dict[tuple[Any, ...], Markup] = {}
 
     def url_for(self, endpoint: str, **values: Any) -> str:
         """`url_for`, answered from a cache for an endpoint without arguments (and, in production, a
@@ -106,6 +107,26 @@ class Layout:
             found = self._remember(self._sidebars, key, Markup(html))  # noqa: S704
         return found
 
+    def fixed(self, template: str) -> Markup:
+        """A template whose output depends on nothing but addresses (the shortcuts panel, the
+        palette), rendered once per mount point."""
+        key = (template, request.script_root)
+        found = self._fragments.get(key)
+        if found is None:
+            html = self.app.jinja_env.get_template(template).render()
+            found = self._remember(self._fragments, key, Markup(html))  # noqa: S704 - autoescaped output
+        return found
+
+    def macro(self, template: str, name: str, *args: Any) -> Markup:
+        """A macro's output for these arguments, rendered once: for macros whose output depends on
+        nothing but their arguments and addresses (a dashboard widget's frame, its spinner)."""
+        key = (template, name, _frozen(args), request.script_root)
+        found = self._fragments.get(key)
+        if found is None:
+            html = getattr(self.app.jinja_env.get_template(template).module, name)(*args)
+            found = self._remember(self._fragments, key, Markup(html))  # noqa: S704 - autoescaped output
+        return found
+
     @staticmethod
     def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
         if len(cache) >= CACHE_LIMIT:
@@ -114,11 +135,22 @@ class Layout:
         return value
 
 
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for macro arguments (dicts keep their order: it is the URL's order)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    hash(value)  # anything else must be hashable as it is (str, int, None, dates)
+    return (type(value).__name__, value)
+
+
 def init_app(app: Flask) -> None:
     layout = Layout(app)
     app.extensions["layout"] = layout
     globals_: dict[str, Callable[..., Any]] = {"url_for": layout.url_for, "static_url": layout.static_url,
-                                                "sidebar": layout.sidebar}
+                                                "sidebar": layout.sidebar, "fixed": layout.fixed,
+                                                "cached_macro": layout.macro}
     app.jinja_env.globals.update(globals_)
 
 

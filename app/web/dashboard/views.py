@@ -14,6 +14,7 @@ from app.web import conditional
 from app.web.context import current_actor
 from app.web.dashboard import bp
 from app.web.htmx import is_partial, render
+from app.web.layout import layout
 
 
 def _context() -> dict[str, Any]:
@@ -27,7 +28,8 @@ def _context() -> dict[str, Any]:
         params.update({"from": rng.start.isoformat(), "to": rng.end.isoformat()})
     return {"actor": actor, "rng": rng, "refresh": refresh, "params": params, "ranges": dashboard.RANGES,
             "refresh_choices": dashboard.REFRESH_CHOICES, "widgets": dashboard.widgets_for(actor),
-            "full": actor.can("analytics:read"), "data": None, "stale": None, "stamp": None}
+            "full": actor.can("analytics:read"), "data": None, "stale": None, "stamp": None,
+            "waiting": layout().macro("dashboard/macros.html", "loading")}
 
 
 def _load(name: str, ctx: dict[str, Any]) -> None:
