@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Select, bindparam, func, select, update
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, needs_rehash, verify_password
@@ -151,6 +152,32 @@ def _session_query() -> Select[Any]:
 
 
 _SESSION_QUERY = _session_query()
+_SESSION_SQL: dict[str, str] = {}  # the query's SQL text per dialect, compiled once
+
+
+def _session_row(session: Session, key: str) -> Row[Any] | None:
+    """The session's row, read outside a transaction when none has begun yet.
+
+    A request usually starts here. Run as the first statement of a transaction, the read costs
+    three round trips (BEGIN, the query, the ROLLBACK at the end) and the ROLLBACK makes psycopg
+    drop its prepared statements; in autocommit it is one round trip of a prepared statement, and
+    the request's own transaction (if any) begins with its next statement, as before. With pending
+    changes or a transaction under way (tests, a view that signs in), it runs in that transaction.
+    """
+    conn = session.connection()
+    dbapi = conn.connection.driver_connection
+    status = getattr(getattr(dbapi, "info", None), "transaction_status", None)
+    if dbapi is None or status != TransactionStatus.IDLE or session.new or session.dirty or session.deleted:
+        return session.execute(_SESSION_QUERY, {"digest": key}).one_or_none()  # autoflushes
+    sql = _SESSION_SQL.get(conn.dialect.name)
+    if sql is None:
+        sql = _SESSION_SQL[conn.dialect.name] = str(_SESSION_QUERY.compile(dialect=conn.dialect))
+    dbapi.autocommit = True
+    try:
+        return conn.exec_driver_sql(sql, {"digest": key}).one_or_none()
+    finally:
+        if not dbapi.closed:
+            dbapi.autocommit = False
 
 
 def load_session(
@@ -163,7 +190,7 @@ def load_session(
     """
     now = now or utcnow()
     key = digest(token)
-    row = session.execute(_SESSION_QUERY, {"digest": key}).one_or_none()  # autoflushes, like session.get
+    row = _session_row(session, key)
     if row is None or row.revoked_at is not None:
         return None
     expired = row.last_seen_at < now - idle or row.created_at < now - lifetime
