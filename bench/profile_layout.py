@@ -6,12 +6,13 @@ Runs the app in process against the bench database with production settings (ben
     .venv/bin/python -m bench.profile_layout [-n 1000] [--warmup 200] [--profile]
 
 For each case it prints the process CPU per request (median and p90, from time.process_time), the
-SQL statements and Redis commands per request, both through Flask's test client and through a raw
+SQL statements, PostgreSQL round trips (statements, BEGIN, COMMIT, ROLLBACK) and Redis commands per
+request, both through Flask's test client and through a raw
 WSGI call with a prepared environ (closer to what gunicorn does). With --profile, a cProfile top-25
 (cumulative and by own time) of the raw WSGI path for each case.
 
-It signs a staff member in (--email) by opening a server-side session directly (auth.start_session): one row
-in user_sessions, revoked again at the end.
+It signs a staff member in (--email) by opening a server-side session directly (auth.start_session):
+one row in user_sessions, revoked again at the end. No Accept-Encoding is sent, as wrk sends none.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ PLAIN = "/_bench/plain"
 
 class Counters:
     sql = 0
+    pg = 0  # round trips to PostgreSQL: statements, and BEGIN / COMMIT / ROLLBACK
     redis = 0
 
 
@@ -53,6 +55,18 @@ def _count_sql(app: Any) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _sql(*_: Any) -> None:
         Counters.sql += 1
+
+    from psycopg import Connection, Cursor
+
+    def counted(fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            Counters.pg += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    # Every statement goes through a cursor; BEGIN, COMMIT and ROLLBACK through _exec_command.
+    Cursor.execute = counted(Cursor.execute)  # type: ignore[method-assign]
+    Connection._exec_command = counted(Connection._exec_command)  # type: ignore[method-assign]  # noqa: SLF001
 
 
 def _count_redis() -> None:
@@ -174,14 +188,14 @@ def _measure(call: Callable[[], int], n: int, warmup: int) -> dict[str, float]:
         if status != 200:
             raise SystemExit(f"expected 200, got {status}")
     times = []
-    sql0, redis0 = Counters.sql, Counters.redis
+    sql0, pg0, redis0 = Counters.sql, Counters.pg, Counters.redis
     for _ in range(n):
         start = time.process_time()
         call()
         times.append(time.process_time() - start)
     times.sort()
     return {"median_ms": statistics.median(times) * 1000, "p90_ms": times[int(len(times) * 0.9)] * 1000,
-            "sql": (Counters.sql - sql0) / n, "redis": (Counters.redis - redis0) / n}
+            "sql": (Counters.sql - sql0) / n, "pg": (Counters.pg - pg0) / n, "redis": (Counters.redis - redis0) / n}
 
 
 def _profile(call: Callable[[], int], n: int) -> str:
@@ -218,7 +232,7 @@ def main() -> None:
                               ("test client", _client_call(app, path, cookie))):
                 r = _measure(call, args.n, args.warmup)
                 print(f"{label:32} {how:12} median {r['median_ms']:6.3f} ms  p90 {r['p90_ms']:6.3f} ms  "
-                      f"SQL/req {r['sql']:.3f}  Redis/req {r['redis']:.3f}")
+                      f"SQL/req {r['sql']:.2f}  PG round trips/req {r['pg']:.2f}  Redis/req {r['redis']:.3f}")
             if args.profile:
                 print(f"--- cProfile, {label}, raw WSGI, {args.n} requests ---")
                 print(_profile(_wsgi_call(app, _environ(app, path, cookie)), args.n))
