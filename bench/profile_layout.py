@@ -11,8 +11,8 @@ request, both through Flask's test client and through a raw
 WSGI call with a prepared environ (closer to what gunicorn does). With --profile, a cProfile top-25
 (cumulative and by own time) of the raw WSGI path for each case.
 
-It signs a staff member in (--email) by opening a server-side session directly (auth.start_session):
-one row in user_sessions, revoked again at the end. No Accept-Encoding is sent, as wrk sends none.
+It signs a staff member in (--email) the way the login view ends (finish_login: a server-side session,
+one row in user_sessions, revoked again at the end). No Accept-Encoding is sent, as wrk sends none.
 """
 
 from __future__ import annotations
@@ -103,19 +103,24 @@ def _app() -> Any:
     return app
 
 
-def _sign_in(app: Any, email: str = EMAIL) -> str:
+def _sign_in(app: Any, email: str = EMAIL) -> tuple[str, str]:
+    """Sign in as the login view does (auth.views.finish_login, after the password and any second
+    factor): the server-side session's token and the session cookie that answer would set."""
+    from flask import session
     from sqlalchemy import select
 
     from app.extensions import db_session
     from app.models import User
-    from app.services import auth
+    from app.web.auth.views import finish_login
 
-    with app.app_context():
+    with app.test_request_context("/login", method="POST", base_url="https://localhost"):
         user = db_session().scalar(select(User).where(User.email == email))
         if user is None:
             raise SystemExit(f"no user {email} in the bench database (bench/setup.sh makes it)")
-        token = auth.start_session(db_session(), user, "127.0.0.1", "profile_layout")
-    return token
+        finish_login(user, None)
+        token = user.current_session_id or ""
+        value = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    return token, f"{app.config['SESSION_COOKIE_NAME']}={value}"
 
 
 def _sign_out(app: Any, token: str) -> None:
@@ -124,13 +129,6 @@ def _sign_out(app: Any, token: str) -> None:
 
     with app.app_context():
         auth.end_session(db_session(), token)
-
-
-def _cookie(app: Any, token: str) -> str:
-    """The signed Flask session cookie that Flask-Login reads the session token from."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"_user_id": token, "_fresh": True})
-    return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}"
 
 
 def _environ(app: Any, path: str, cookie: str) -> dict[str, Any]:
@@ -224,8 +222,7 @@ def main() -> None:
     app = _app()
     _count_sql(app)
     _count_redis()
-    token = _sign_in(app, args.email)
-    cookie = _cookie(app, token)
+    token, cookie = _sign_in(app, args.email)
     try:
         for label, path in (("GET / (dashboard shell)", "/"), ("template-less signed-in view", PLAIN)):
             for how, call in (("raw WSGI", _wsgi_call(app, _environ(app, path, cookie))),
