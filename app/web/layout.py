@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, url_for
+from flask.globals import _cv_request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -62,12 +63,13 @@ class Layout:
         self._urls: dict[tuple[str, str], str] = {}
         self._statics: dict[tuple[str, str], str] = {}
         self._sidebars: dict[tuple[frozenset[str], str, str], Markup] = {}
-        self._fragments: dict[tuple[Any, ...], Markup] = {}
+        self._fragments: dict[tuple[Any, ...], Any] = {}
 
     def url_for(self, endpoint: str, **values: Any) -> str:
         """`url_for`, answered from a cache for an endpoint without arguments (and, in production, a
         static file); everything else goes to Flask's."""
-        if not has_request_context() or endpoint.startswith("."):
+        ctx = _cv_request.get(None)
+        if ctx is None or endpoint.startswith("."):
             return url_for(endpoint, **values)
         if values:
             if endpoint == "static" and self.production and len(values) == 1 and "filename" in values:
@@ -75,7 +77,7 @@ class Layout:
             return url_for(endpoint, **values)
         if endpoint == "static":
             return url_for(endpoint)
-        key = (endpoint, request.script_root)
+        key = (endpoint, ctx.request.root_path)
         found = self._urls.get(key)
         if found is None:
             found = self._remember(self._urls, key, url_for(endpoint))
@@ -83,9 +85,10 @@ class Layout:
 
     def static_url(self, filename: str) -> str:
         """The fingerprinted address of a static file (computed once per file in production)."""
-        if not self.production or not has_request_context():
+        ctx = _cv_request.get(None)
+        if not self.production or ctx is None:
             return url_for("static", filename=filename)
-        key = (filename, request.script_root)
+        key = (filename, ctx.request.root_path)
         found = self._statics.get(key)
         if found is None:
             found = self._remember(self._statics, key, url_for("static", filename=filename))
@@ -93,9 +96,10 @@ class Layout:
 
     def sidebar(self) -> Markup:
         """The sidebar for the viewer's grants and the active section, rendered once per such key."""
-        grants = user_grants(current_user)
-        section = (request.endpoint or "").split(".", 1)[0]
-        key = (grants, section, request.script_root)
+        req = _cv_request.get().request
+        grants = user_grants(current_user._get_current_object())
+        section = (req.endpoint or "").split(".", 1)[0]
+        key = (grants, section, req.root_path)
         found = self._sidebars.get(key)
         if found is None:
             links = [{"href": self.url_for(link.endpoint), "testid": link.testid, "icon": link.icon,
@@ -108,10 +112,11 @@ class Layout:
         return found
 
     def fixed(self, template: str) -> Markup:
-        """A template whose output depends on nothing but addresses (the shortcuts panel, the
-        palette), rendered once per mount point."""
-        key = (template, request.script_root)
-        found = self._fragments.get(key)
+        """A template whose output depends on nothing but addresses (the asset links, the shortcuts
+        panel, the palette), rendered once per mount point in production (elsewhere a changed
+        static file must show its new fingerprint at once)."""
+        key = (template, _cv_request.get().request.root_path)
+        found = self._fragments.get(key) if self.production else None
         if found is None:
             html = self.app.jinja_env.get_template(template).render()
             found = self._remember(self._fragments, key, Markup(html))  # noqa: S704 - autoescaped output
@@ -120,11 +125,19 @@ class Layout:
     def macro(self, template: str, name: str, *args: Any) -> Markup:
         """A macro's output for these arguments, rendered once: for macros whose output depends on
         nothing but their arguments and addresses (a dashboard widget's frame, its spinner)."""
-        key = (template, name, _frozen(args), request.script_root)
+        key = (template, name, _frozen(args), _cv_request.get().request.root_path)
         found = self._fragments.get(key)
         if found is None:
             html = getattr(self.app.jinja_env.get_template(template).module, name)(*args)
             found = self._remember(self._fragments, key, Markup(html))  # noqa: S704 - autoescaped output
+        return found
+
+    def cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """`build()`, once per key and mount point: for values that depend on nothing else."""
+        full = (*key, _cv_request.get().request.root_path)
+        found = self._fragments.get(full)
+        if found is None:
+            found = self._remember(self._fragments, full, build())
         return found
 
     @staticmethod
@@ -138,11 +151,18 @@ class Layout:
 def _frozen(value: Any) -> Any:
     """A hashable stand-in for macro arguments (dicts keep their order: it is the URL's order)."""
     if isinstance(value, dict):
-        return ("dict", tuple((k, _frozen(v)) for k, v in value.items()))
+        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
     if isinstance(value, list | tuple):
-        return (type(value).__name__, tuple(_frozen(v) for v in value))
-    hash(value)  # anything else must be hashable as it is (str, int, None, dates)
-    return (type(value).__name__, value)
+        return (type(value), tuple(_frozen(v) for v in value))
+    return value if type(value) in _PLAIN else (type(value), _hashable(value))
+
+
+_PLAIN = frozenset({str, int})  # never equal to a value of another type that renders differently
+
+
+def _hashable(value: Any) -> Any:
+    hash(value)  # anything else must be hashable as it is (None, floats, dates)
+    return value
 
 
 def init_app(app: Flask) -> None:
