@@ -180,6 +180,15 @@ def _client_call(app: Any, path: str, cookie: str) -> Callable[[], int]:
     return call
 
 
+def _bare_flask_call() -> Callable[[], int]:
+    """A bare Flask app answering "ok": the floor, to tell this box's load from the layout's cost."""
+    from flask import Flask
+
+    bare = Flask("bare")
+    bare.add_url_rule("/", "index", lambda: "ok")
+    return _wsgi_call(bare, _environ(bare, "/", ""))
+
+
 def _measure(call: Callable[[], int], n: int, warmup: int) -> dict[str, float]:
     for _ in range(warmup):
         status = call()
@@ -224,12 +233,16 @@ def main() -> None:
     _count_redis()
     token, cookie = _sign_in(app, args.email)
     try:
+        r = _measure(_bare_flask_call(), args.n, args.warmup)
+        print(f"{'bare Flask view (the floor)':32} {'raw WSGI':12} median {r['median_ms']:6.3f} ms  "
+              f"p90 {r['p90_ms']:6.3f} ms")
         for label, path in (("GET / (dashboard shell)", "/"), ("template-less signed-in view", PLAIN)):
             for how, call in (("raw WSGI", _wsgi_call(app, _environ(app, path, cookie))),
                               ("test client", _client_call(app, path, cookie))):
                 r = _measure(call, args.n, args.warmup)
                 print(f"{label:32} {how:12} median {r['median_ms']:6.3f} ms  p90 {r['p90_ms']:6.3f} ms  "
-                      f"SQL/req {r['sql']:.2f}  PG round trips/req {r['pg']:.2f}  Redis/req {r['redis']:.3f}")
+                      f"SQL via SQLAlchemy/req {r['sql']:.2f}  PG round trips/req {r['pg']:.2f}  "
+                      f"Redis/req {r['redis']:.3f}")
             if args.profile:
                 print(f"--- cProfile, {label}, raw WSGI, {args.n} requests ---")
                 print(_profile(_wsgi_call(app, _environ(app, path, cookie)), args.n))

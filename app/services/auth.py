@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, needs_rehash, verify_password
@@ -155,7 +157,7 @@ _SESSION_QUERY = _session_query()
 _SESSION_SQL: dict[str, str] = {}  # the query's SQL text per dialect, compiled once
 
 
-def _session_row(session: Session, key: str) -> Row[Any] | None:
+def _session_row(session: Session, key: str) -> Any:
     """The session's row, read outside a transaction when none has begun yet.
 
     A request usually starts here. Run as the first statement of a transaction, the read costs
@@ -163,6 +165,9 @@ def _session_row(session: Session, key: str) -> Row[Any] | None:
     drop its prepared statements; in autocommit it is one round trip of a prepared statement, and
     the request's own transaction (if any) begins with its next statement, as before. With pending
     changes or a transaction under way (tests, a view that signs in), it runs in that transaction.
+    The fast path talks to the driver itself (SQLAlchemy's result machinery cost more than the
+    query); on any driver error it runs the statement again through SQLAlchemy, which raises the
+    usual wrapped error and invalidates a dead connection, so outages are answered as before.
     """
     conn = session.connection()
     dbapi = conn.connection.driver_connection
@@ -174,7 +179,11 @@ def _session_row(session: Session, key: str) -> Row[Any] | None:
         sql = _SESSION_SQL[conn.dialect.name] = str(_SESSION_QUERY.compile(dialect=conn.dialect))
     dbapi.autocommit = True
     try:
-        return conn.exec_driver_sql(sql, {"digest": key}).one_or_none()
+        try:
+            with dbapi.cursor(row_factory=namedtuple_row) as cursor:
+                return cursor.execute(sql, {"digest": key}).fetchone()
+        except psycopg.Error:
+            return conn.exec_driver_sql(sql, {"digest": key}).one_or_none()
     finally:
         if not dbapi.closed:
             dbapi.autocommit = False

@@ -81,3 +81,42 @@ def test_signed_in_pages_work_on_committed_data(committed_db: Session,
     committed_db.commit()
     assert client.get("/").status_code == 200
     assert client.get("/").status_code == 200
+
+
+def test_a_driver_error_on_the_fast_path_goes_through_sqlalchemy(committed_db: Session,
+                                                                 monkeypatch: Any) -> None:
+    """The fast read talks to psycopg itself; when that fails, the statement runs again through
+    SQLAlchemy, which answers (a passing fault) or raises its own wrapped error (an outage)."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    user = make_user(committed_db, role_name="agent")
+    committed_db.commit()
+    token = auth.start_session(committed_db, user, "127.0.0.1", "pytest")
+    committed_db.commit()
+    failing = {"left": 1}
+    cursor = psycopg.Connection.cursor
+
+    def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("row_factory") is not None and failing["left"]:
+            failing["left"] -= 1
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return cursor(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "cursor", flaky)
+    assert auth.load_session(committed_db, token, IDLE, LIFETIME) is not None  # answered by the retry
+    committed_db.rollback()
+
+    def dead(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(psycopg.Connection, "cursor", dead)
+    try:
+        auth.load_session(committed_db, token, IDLE, LIFETIME)
+    except OperationalError as exc:  # SQLAlchemy's, which the outage handler answers with 503
+        assert isinstance(exc.orig, psycopg.OperationalError)
+    else:
+        raise AssertionError("expected SQLAlchemy's OperationalError")
+    finally:
+        monkeypatch.undo()
+        committed_db.rollback()
