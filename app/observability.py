@@ -132,9 +132,12 @@ def init_app(app: Flask) -> None:
 def _request_line(status: int, seconds: float, slow: bool) -> None:
     from flask_login import current_user
 
+    level = logging.WARNING if slow else logging.INFO
+    if not log.isEnabledFor(level):
+        return  # LOG_LEVEL above INFO: build no record for a line nobody writes
     user_id = getattr(current_user, "id", None) if current_user and current_user.is_authenticated else None
     log.log(
-        logging.WARNING if slow else logging.INFO,
+        level,
         "slow request" if slow else "request",
         extra={
             "method": request.method,

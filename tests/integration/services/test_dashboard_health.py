@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -9,6 +10,17 @@ from app.models import OutboxEvent
 from app.models.base import utcnow
 from app.observability import MinuteCounts, _count_minute, flush_minute_counts
 from app.services import dashboard_health
+
+
+@pytest.fixture(autouse=True)
+def _no_counts_from_earlier_tests() -> None:
+    """Responses of earlier tests may still be counted in process: write them, then start clean."""
+    from app.services import jobs
+
+    flush_minute_counts()
+    redis = jobs.connection()
+    for key in redis.scan_iter("http:minute:*"):
+        redis.delete(key)
 
 
 def _checks(session: Session) -> dict[str, bool]:
