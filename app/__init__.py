@@ -8,27 +8,21 @@ from typing import Any
 
 from flask import Flask, request
 from flask_login import current_user
-from flask_talisman import Talisman
 from redis import Redis
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import observability, static_assets
+from app import observability, security_headers, static_assets
 from app.config import ROOT, Config
-from app.extensions import csrf, db, db_session, limiter, login_manager, migrate
+from app.extensions import (
+    check_connections_at_checkout,
+    csrf,
+    db,
+    db_session,
+    limiter,
+    login_manager,
+    migrate,
+)
 from app.services import jobs
-
-CSP = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": ["'self'", "data:"],
-    "font-src": "'self'",
-    "connect-src": "'self'",
-    "object-src": "'none'",
-    "base-uri": "'none'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-}
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
@@ -56,6 +50,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_uri(app.config["REDIS_URL"]))
 
     db.init_app(app)
+    with app.app_context():
+        check_connections_at_checkout(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
     app.teardown_appcontext(_release_dead_connection)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -122,19 +118,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_security_headers(app: Flask) -> None:
-    production = app.config["ENV"] == "production"
-    Talisman(
-        app,
-        force_https=False,  # TLS ends at the proxy; HSTS tells browsers to stay on https
-        strict_transport_security=production,
-        strict_transport_security_max_age=31536000,
-        strict_transport_security_include_subdomains=True,
-        session_cookie_secure=production,
-        content_security_policy=CSP,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
-    )
+    security_headers.init_app(app)
 
     @app.after_request
     def _no_store(resp: Any) -> Any:

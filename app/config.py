@@ -160,9 +160,12 @@ class Config:
     LOGIN_RATE_LIMIT: str = "20 per minute"
     # Send members of roles that require two-factor to enrol before anything else.
     TWO_FACTOR_ENFORCE: bool = True
+    # No pool_pre_ping (a round trip per request): app.extensions.check_connections_at_checkout
+    # pings only a pooled connection whose socket shows the server closed it, or one idle this long.
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(
-        default_factory=lambda: {"pool_pre_ping": True, "pool_size": 10, "pool_timeout": 5}
+        default_factory=lambda: {"pool_size": 10, "pool_timeout": 5}
     )
+    DB_PING_IDLE_SECONDS: float = 30
     SQLALCHEMY_TRACK_MODIFICATIONS: bool = False
     WTF_CSRF_TIME_LIMIT: int | None = None
     WTF_CSRF_SSL_STRICT: bool = False

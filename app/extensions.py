@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import select
+import time
+from typing import Any
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session
 
 from app.models.base import Base
@@ -34,3 +40,42 @@ def db_session() -> Session:
     to. Services take a ``Session``: pass them ``db_session()``.
     """
     return db.session()
+
+
+def check_connections_at_checkout(engine: Engine, idle_seconds: float) -> None:
+    """Hand out only live connections, without a round trip per request (instead of pool_pre_ping).
+
+    A connection whose server went away (PostgreSQL restarted, the backend terminated) has a
+    readable socket while it sits idle in the pool: the server's goodbye or the closed stream. Such
+    a connection, and one idle for more than `idle_seconds` (a silent network drop shows nothing),
+    gets a real ping; when that fails the pool replaces it before the request sees it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _live(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None:  # a new connection
+            return
+        if time.monotonic() - returned < idle_seconds and not _signalled(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # As pool_pre_ping does: the server went away, so every older pooled connection is
+            # dropped too, and this checkout connects anew.
+            raise InvalidatePoolError("the pooled connection is dead") from exc
+
+
+def _signalled(dbapi_connection: Any) -> bool:
+    """True when an idle connection has something to read (the server closed it), or is closed."""
+    if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
+        return True
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)

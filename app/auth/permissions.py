@@ -16,6 +16,7 @@ from flask import abort, request
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
+from app.auth.principal import Principal
 from app.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -200,13 +201,17 @@ def grants_within(granted: Iterable[str], requested: Iterable[str]) -> list[str]
 def user_grants(user: Any) -> frozenset[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
+    if isinstance(user, Principal):
+        return user.grants
     return frozenset([*user.role.permissions, *user.permissions])
 
 
-def user_sources(user: Any) -> dict[str, frozenset[str]]:
+def user_sources(user: Any) -> Mapping[str, frozenset[str]]:
     """The user's grants by where they come from: their role, then their extra grants."""
     if user is None or not getattr(user, "is_authenticated", True):
         return {}
+    if isinstance(user, Principal):
+        return user.sources  # computed once, when the session was loaded
     return {f"role {user.role.name}": frozenset(user.role.permissions),
             "extra grant": frozenset(user.permissions)}
 

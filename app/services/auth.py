@@ -5,14 +5,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
+import psycopg
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from psycopg.pq import TransactionStatus
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, needs_rehash, verify_password
-from app.models import RefreshToken, User, UserSession
+from app.auth.principal import Principal, RoleInfo
+from app.models import RefreshToken, Role, TwoFactor, User, UserSession
 from app.models.base import utcnow
 from app.services import audit, events, login_throttle
 from app.services.actor import Actor
@@ -133,24 +139,87 @@ def start_session(session: Session, user: User, ip: str | None, user_agent: str 
     return token
 
 
+def _session_query() -> Select[Any]:
+    """Session, user, role and whether two-factor is on, in one row (built once, cached compiled)."""
+    s, u, r, tf = UserSession.__table__, User.__table__, Role.__table__, TwoFactor.__table__
+    return (
+        select(s.c.session_version, s.c.created_at, s.c.last_seen_at, s.c.revoked_at,
+               u.c.id, u.c.email, u.c.name, u.c.role_name, u.c.status, u.c.session_version.label("user_version"),
+               u.c.permissions, u.c.preferences, r.c.permissions.label("role_permissions"),
+               r.c.requires_two_factor, tf.c.enabled_at.isnot(None).label("two_factor_enabled"))
+        .select_from(s.join(u, u.c.id == s.c.user_id).join(r, r.c.name == u.c.role_name)
+                     .outerjoin(tf, tf.c.user_id == u.c.id))
+        .where(s.c.id == bindparam("digest"))
+    )
+
+
+_SESSION_QUERY = _session_query()
+_SESSION_SQL: dict[str, str] = {}  # the query's SQL text per dialect, compiled once
+
+
+def _session_row(session: Session, key: str) -> Any:
+    """The session's row, read outside a transaction when none has begun yet.
+
+    A request usually starts here. Run as the first statement of a transaction, the read costs
+    three round trips (BEGIN, the query, the ROLLBACK at the end) and the ROLLBACK makes psycopg
+    drop its prepared statements; in autocommit it is one round trip of a prepared statement, and
+    the request's own transaction (if any) begins with its next statement, as before. With pending
+    changes or a transaction under way (tests, a view that signs in), it runs in that transaction.
+    The fast path talks to the driver itself (SQLAlchemy's result machinery cost more than the
+    query); on any driver error it runs the statement again through SQLAlchemy, which raises the
+    usual wrapped error and invalidates a dead connection, so outages are answered as before.
+    """
+    conn = session.connection()
+    dbapi = conn.connection.driver_connection
+    status = getattr(getattr(dbapi, "info", None), "transaction_status", None)
+    if dbapi is None or status != TransactionStatus.IDLE or session.new or session.dirty or session.deleted:
+        return session.execute(_SESSION_QUERY, {"digest": key}).one_or_none()  # autoflushes
+    sql = _SESSION_SQL.get(conn.dialect.name)
+    if sql is None:
+        sql = _SESSION_SQL[conn.dialect.name] = str(_SESSION_QUERY.compile(dialect=conn.dialect))
+    dbapi.autocommit = True
+    try:
+        try:
+            with dbapi.cursor(row_factory=namedtuple_row) as cursor:
+                return cursor.execute(sql, {"digest": key}).fetchone()
+        except psycopg.Error:
+            return conn.exec_driver_sql(sql, {"digest": key}).one_or_none()
+    finally:
+        if not dbapi.closed:
+            dbapi.autocommit = False
+
+
 def load_session(
     session: Session, token: str, idle: timedelta, lifetime: timedelta, now: datetime | None = None
-) -> User | None:
-    """The active user behind a session token, or None if it ended, expired or was revoked."""
+) -> Principal | None:
+    """The active user behind a session token, or None if it ended, expired or was revoked.
+
+    One query reads the session, the user, their role and whether two-factor is on; the answer is a
+    plain `Principal`, not an ORM object (see app/auth/principal.py).
+    """
     now = now or utcnow()
-    row = session.get(UserSession, digest(token))
+    key = digest(token)
+    row = _session_row(session, key)
     if row is None or row.revoked_at is not None:
         return None
-    user = row.user
     expired = row.last_seen_at < now - idle or row.created_at < now - lifetime
-    if expired or user.status != "active" or row.session_version != user.session_version:
+    if expired or row.status != "active" or row.session_version != row.user_version:
         return None
     if row.last_seen_at < now - TOUCH_EVERY:
         # Touch at most once a minute: the idle timer without a write per request.
-        session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+        session.execute(update(UserSession).where(UserSession.id == key).values(last_seen_at=now))
         session.commit()
-    user.current_session_id = token
-    return user
+    role = _role_info(row.role_name, tuple(row.role_permissions or ()), bool(row.requires_two_factor))
+    return Principal(id=row.id, email=row.email, name=row.name, role_name=row.role_name, status=row.status,
+                     session_version=row.user_version, permissions=frozenset(row.permissions or ()),
+                     preferences=row.preferences or {}, role=role,
+                     two_factor_enabled=bool(row.two_factor_enabled), current_session_id=token)
+
+
+@lru_cache(maxsize=256)
+def _role_info(name: str, permissions: tuple[str, ...], requires_two_factor: bool) -> RoleInfo:
+    # Keyed by the role's whole content: an edited role is a new key, never a stale answer.
+    return RoleInfo(name, frozenset(permissions), requires_two_factor)
 
 
 def end_session(session: Session, token: str) -> None:

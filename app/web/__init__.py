@@ -15,6 +15,7 @@ from app.models.health import BAND_LABELS
 from app.outage import STORE_ERRORS, is_store_outage
 from app.services import mentions
 from app.services.errors import DomainError
+from app.web import layout
 from app.web.formatting import age, count_label, sla_due
 from app.web.htmx import is_htmx, toast
 
@@ -42,6 +43,7 @@ def register_web(app: Flask) -> None:
         module = import_module(f"app.web.{area}")
         app.register_blueprint(module.bp)
     _register_errors(app)
+    layout.init_app(app)
     app.jinja_env.globals["health_bands"] = BAND_LABELS  # also seen by imported macros
 
     @app.context_processor

@@ -6,6 +6,8 @@ from flask import g, request
 from flask_login import current_user
 
 from app.auth.permissions import user_grants
+from app.extensions import db_session
+from app.models import User
 from app.services.actor import Actor
 
 
@@ -32,3 +34,15 @@ def current_actor() -> Actor:
         user_agent=request.user_agent.string[:500],
         correlation_id=g.get("correlation_id"),
     )
+
+
+def current_user_model() -> User:
+    """The signed-in user as an ORM `User`, for views that change it (`current_user` is a read-only
+    `Principal`; see app/auth/principal.py). One primary-key load, in the request's session."""
+    if isinstance(current_user._get_current_object(), User):  # signed in during this request
+        return current_user._get_current_object()
+    user = db_session().get(User, current_user.id)
+    if user is None:  # deleted after this request's session was read
+        raise LookupError("the signed-in user no longer exists")
+    user.current_session_id = current_user.current_session_id
+    return user

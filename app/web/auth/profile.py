@@ -15,7 +15,7 @@ from app.services.digests import digest
 from app.services.errors import Invalid
 from app.services.users_queries import recent_sign_ins
 from app.web.auth import bp
-from app.web.context import current_actor
+from app.web.context import current_actor, current_user_model
 from app.web.htmx import render
 
 _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
@@ -52,7 +52,7 @@ def profile() -> Any:
 def change_password() -> Any:
     form = request.form
     try:
-        ended = accounts.change_password(db_session(), current_actor(), current_user, form.get("current", ""),
+        ended = accounts.change_password(db_session(), current_actor(), current_user_model(), form.get("current", ""),
                                          form.get("password", ""), form.get("confirm", ""),
                                          current_user.current_session_id)
     except Invalid as exc:
@@ -64,6 +64,7 @@ def change_password() -> Any:
 @bp.post("/profile/sessions/end-others")
 @login_only
 def end_other_sessions() -> Any:
-    ended = accounts.end_other_sessions(db_session(), current_actor(), current_user, current_user.current_session_id)
+    ended = accounts.end_other_sessions(db_session(), current_actor(), current_user_model(),
+                                        current_user.current_session_id)
     flash(f"{ended} other session(s) signed out.", "success")
     return redirect(url_for("auth.profile"), code=303)

@@ -130,7 +130,13 @@ def _enrol_first() -> Any:
     if g.get("two_factor_checked"):
         return None
     g.two_factor_checked = True
-    if two_factor.is_required(current_user) and not two_factor.is_enrolled(db_session(), current_user):
+    if two_factor.is_required(current_user) and not _enrolled(current_user):
         flash("Your role requires two-factor sign-in. Set it up to continue.", "warning")
         return redirect(url_for("auth.two_factor_setup"), code=303)
     return None
+
+
+def _enrolled(user: Any) -> bool:
+    # The session loader read it with the session (Principal.two_factor_enabled): no query here.
+    known = getattr(user, "two_factor_enabled", None)
+    return known if isinstance(known, bool) else two_factor.is_enrolled(db_session(), user)

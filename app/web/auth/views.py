@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from app.auth.permissions import login_only, public
@@ -63,6 +64,10 @@ def finish_login(user: Any, next_url: str | None) -> Any:
     session.clear()  # a fresh session on sign-in: no fixation
     user.current_session_id = auth.start_session(db_session(), user, client_ip(), request.user_agent.string)
     login_user(user)
+    # The new session's CSRF token now, in the cookie this answer sets: otherwise the first page
+    # adds it, and a client that keeps the sign-in cookie would have it re-signed on every page.
+    g.pop("csrf_token", None)  # a token signed for the session just cleared
+    generate_csrf()
     resp = redirect(_safe_next(next_url), code=303)
     _remember_device(resp, user)
     return resp

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, current_app, request
+from markupsafe import Markup
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,6 +15,7 @@ from app.web import conditional
 from app.web.context import current_actor
 from app.web.dashboard import bp
 from app.web.htmx import is_partial, render
+from app.web.layout import layout
 
 
 def _context() -> dict[str, Any]:
@@ -25,9 +27,22 @@ def _context() -> dict[str, Any]:
     params = {"range": rng.key, "refresh": refresh}
     if rng.key == "custom":
         params.update({"from": rng.start.isoformat(), "to": rng.end.isoformat()})
+    widgets = dashboard.widgets_for(actor)
     return {"actor": actor, "rng": rng, "refresh": refresh, "params": params, "ranges": dashboard.RANGES,
-            "refresh_choices": dashboard.REFRESH_CHOICES, "widgets": dashboard.widgets_for(actor),
-            "full": actor.can("analytics:read"), "data": None, "stale": None, "stamp": None}
+            "refresh_choices": dashboard.REFRESH_CHOICES, "widgets": widgets,
+            "full": actor.can("analytics:read"), "data": None, "stale": None, "stamp": None,
+            "waiting": layout().macro("dashboard/macros.html", "loading"),
+            "frames": _frames(widgets, params, refresh)}
+
+
+def _frames(widgets: tuple[str, ...], params: dict[str, Any], refresh: int) -> dict[str, Markup]:
+    """Each widget's frame attributes (its self-loading hx-get), rendered once per range and refresh."""
+    def build() -> dict[str, Markup]:
+        frame = layout().macro
+        return {name: frame("dashboard/macros.html", "frame", name, params, refresh) for name in widgets}
+
+    frames: dict[str, Markup] = layout().cached(("dashboard-frames", widgets, tuple(params.items()), refresh), build)
+    return frames
 
 
 def _load(name: str, ctx: dict[str, Any]) -> None:

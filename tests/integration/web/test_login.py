@@ -96,3 +96,15 @@ def test_next_never_redirects_off_site(client: FlaskClient, db_session: Session)
         data={"email": "fay@example.com", "password": PASSWORD, "csrf_token": _token(client)},
     )
     assert resp.headers["Location"] == "/"
+
+
+def test_pages_after_sign_in_leave_the_session_cookie_alone(app: Flask, db_session: Session) -> None:
+    """The sign-in cookie already holds the CSRF token, so a client that keeps sending it (as a load
+    test does) gets no re-signed cookie on every page, and forms still carry a valid token."""
+    make_user(db_session, email="cat@example.com")
+    client = app.test_client()
+    assert _login(client, "cat@example.com", PASSWORD).status_code == 303
+    page = client.get("/")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303

@@ -154,3 +154,39 @@ def test_an_api_create_in_flight_as_postgresql_stops_answers_503(
     assert resp.status_code == 503
     assert resp.headers["Retry-After"] == "5"
     assert resp.get_json()["error"]["code"] == "unavailable"
+
+
+def test_a_pooled_connection_whose_backend_died_is_replaced_at_checkout(app: Flask, committed_db: Session) -> None:
+    """No ping per request (the pool has no pre_ping), yet a pooled connection whose backend was
+    terminated while idle is noticed at checkout (its socket is readable) and replaced: no error."""
+    import time
+
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    owner = app.extensions["owner_engine"]
+    with app.app_context():
+        engine = db.engine
+    assert not engine.pool._pre_ping  # noqa: SLF001
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda conn: pings.append(conn) or ping(conn)  # type: ignore[method-assign]
+    try:
+        with app.app_context():
+            pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        with app.app_context():  # a live connection back from the pool: no ping
+            assert db.session.scalar(text("SELECT pg_backend_pid()")) == pid
+        assert pings == []
+        with owner.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(50):
+            with owner.connect() as conn:
+                if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                    break
+            time.sleep(0.1)
+        with app.app_context():
+            assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+        assert len(pings) == 1
+    finally:
+        del engine.dialect.do_ping
