@@ -148,12 +148,20 @@ def bounded_counts(session: Session, stmts: Sequence[Select[Any]], cap: int | No
                    estimates: Sequence[int] | None = None) -> list[Count]:
     """bounded_count for several queries in two round trips: one EXPLAIN for all the estimates,
     one query holding every count that is worth making."""
+    return bounded_counts_and(session, stmts, (), cap, estimates)[0]
+
+
+def bounded_counts_and(session: Session, stmts: Sequence[Select[Any]], extra: Sequence[Any], cap: int | None = None,
+                       estimates: Sequence[int] | None = None) -> tuple[list[Count], list[Any]]:
+    """bounded_counts, plus the values of `extra` scalar expressions (a rollup's sums, say) read in
+    the same round trip as the counts: still two round trips in all."""
     cap = COUNT_CAP if cap is None else cap
     estimates = planner_rows_each(session, stmts) if estimates is None else estimates
     counted = [i for i, e in enumerate(estimates) if e <= cap * PLANNER_SLACK]
-    capped = dict(zip(counted, session.execute(select(*(
-        select(func.count()).select_from(stmts[i].limit(cap + 1).subquery()).scalar_subquery()
-        for i in counted))).one(), strict=True)) if counted else {}
+    columns = [select(func.count()).select_from(stmts[i].limit(cap + 1).subquery()).scalar_subquery()
+               for i in counted]
+    values = list(session.execute(select(*columns, *extra)).one()) if columns or extra else []
+    capped = dict(zip(counted, values[:len(counted)], strict=True))
     counts = []
     for i, estimate in enumerate(estimates):
         n = capped.get(i)
@@ -161,7 +169,7 @@ def bounded_counts(session: Session, stmts: Sequence[Select[Any]], cap: int | No
             counts.append(Count(estimate if n is None else max(estimate, n), exact=False))
         else:
             counts.append(Count(n, exact=True))
-    return counts
+    return counts, values[len(counted):]
 
 
 # ---------------------------------------------------------------- paging

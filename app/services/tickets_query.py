@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from app import search
 from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
+from app.models.rollup import NO_ASSIGNEE, TicketOpenCount
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
 from app.search.postgres import is_sparse_estimate
 from app.services.actor import Actor
@@ -24,12 +25,13 @@ from app.services.listing import (
     Page,
     SortKey,
     bounded_count,
-    bounded_counts,
+    bounded_counts_and,
     page_from,
     planner_rows,
     with_count,
 )
-from app.services.tickets import TAG_MAX, get_ticket_for
+from app.services.tickets import TAG_MAX, get_ticket_for, scoped_ids
+from app.services.tickets_detail import THREAD_LIMIT, TicketDetail, get_detail  # noqa: F401 (the page's reads)
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
          "all": "All"}
@@ -232,69 +234,42 @@ def list_changes(session: Session, actor: Actor, query: ListQuery, since: dateti
     return changed, int(session.scalar(select(func.count()).select_from(fresh)) or 0)
 
 
-VIEW_COUNT_CAP = 9_999  # saved-view counts are exact below 10,000, the planner's estimate above
+VIEW_COUNT_CAP = 9_999  # breaching and all: exact below 10,000, the planner's estimate above
+# Views whose count is a sum over the open-ticket rollup (migration 0002_dashboard, kept exact by triggers):
+# the view's condition is "open" plus one of the rollup's keys, so the sum is exact at any size.
+ROLLUP_VIEWS = ("mine", "unassigned", "urgent")
+
+
+def _rollup_sums(me: uuid.UUID | None) -> list[Any]:
+    rollup = TicketOpenCount.__table__.c
+    which = {"mine": rollup.assignee_key == me, "unassigned": rollup.assignee_key == NO_ASSIGNEE,
+             "urgent": rollup.priority == "urgent"}
+    return [select(func.coalesce(func.sum(rollup.open_count), 0)).where(which[v]).scalar_subquery()
+            for v in ROLLUP_VIEWS]
 
 
 def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
     """How many tickets each saved view holds, for the view list; none for scoped-only readers
-    (their list is a handful of granted tickets, the counts would describe tickets they cannot see)."""
+    (their list is a handful of granted tickets, the counts would describe tickets they cannot see).
+    Two round trips: the planner's estimates of the views the rollup cannot answer, then their
+    bounded counts together with the rollup's sums."""
     if not actor.can("tickets:read"):
         return {}
     now = utcnow()
-    stmts = [select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0]) for view in VIEWS]
-    return dict(zip(VIEWS, bounded_counts(session, stmts, cap=VIEW_COUNT_CAP), strict=True))
+    counted = [v for v in VIEWS if v not in ROLLUP_VIEWS]
+    stmts = [select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0])
+             for view in counted]
+    counts, sums = bounded_counts_and(session, stmts, _rollup_sums(actor.id), cap=VIEW_COUNT_CAP)
+    found = dict(zip(counted, counts, strict=True)) | {v: Count(int(n), exact=True)
+                                                       for v, n in zip(ROLLUP_VIEWS, sums, strict=True)}
+    return {v: found[v] for v in VIEWS}
 
 
 def estimate(session: Session, tf: TicketFilter) -> int:
     return count_matching(session, tf).value
 
 
-THREAD_LIMIT = 500  # replies and notes shown on a ticket page
-
-
-@dataclass
-class TicketDetail:
-    ticket: Ticket
-    customer: Customer | None  # None when the viewer may not read the customer
-    assignee_name: str | None
-    comments: list[tuple[TicketComment, str | None]]
-    other_tickets: list[Any]
-    timeline: list[AuditRecord]
-    company_name: str = ""
-
-
-def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetail:
-    ticket = get_ticket_for(session, actor, ticket_id, "read")
-    # Contact details and the customer's other tickets only for those who may read the customer.
-    readable = actor.can("customers:read", ticket.customer_id)
-    customer = session.get(Customer, ticket.customer_id) if readable else None
-    company = customer.company_name if customer else \
-        session.scalar(select(Customer.company_name).where(Customer.id == ticket.customer_id)) or ""
-    assignee = session.scalar(select(User.name).where(User.id == ticket.assignee_id)) if ticket.assignee_id else None
-    comments = session.execute(
-        select(TicketComment, User.name)
-        .outerjoin(User, User.id == TicketComment.author_id)
-        .where(TicketComment.ticket_id == ticket.id)
-        .order_by(TicketComment.created_at, TicketComment.id)
-        .limit(THREAD_LIMIT)
-    ).all()
-    others = session.execute(
-        _readable_tickets(actor, select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.updated_at)
-                          .where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id))
-        .order_by(Ticket.updated_at.desc())
-        .limit(10)
-    ).all() if readable else []
-    timeline = session.scalars(
-        select(AuditRecord)
-        .where(AuditRecord.target_type == "ticket", AuditRecord.target_id == str(ticket.id))
-        .order_by(AuditRecord.chain_index.desc())
-        .limit(50)
-    ).all()
-    return TicketDetail(ticket, customer, assignee, [(c, n) for c, n in comments], list(others), list(timeline),
-                        company)
-
-
-def activity_tag(ticket: Ticket) -> str:
+def activity_tag(ticket: Any) -> str:
     """Changes whenever anyone changes the ticket: fields bump the version, replies and notes updated_at."""
     return f"t{ticket.version}-{int(ticket.updated_at.timestamp() * 1_000_000)}"
 
@@ -308,19 +283,6 @@ def comments_since(session: Session, actor: Actor, ticket_id: object, seen: str 
     ticket = get_ticket_for(session, actor, ticket_id, "read")
     total = session.scalar(select(func.count()).select_from(TicketComment).where(TicketComment.ticket_id == ticket.id))
     return max(0, min(int(total or 0), THREAD_LIMIT) - shown)
-
-
-def scoped_ids(actor: Actor, permission: str) -> list[uuid.UUID] | None:
-    """None when the actor holds `permission` outright; else the object ids of their scoped grants."""
-    if actor.can(permission):
-        return None
-    prefix = permission + ":"
-    return [u for u in (parse_uuid(g[len(prefix):]) for g in actor.grants if g.startswith(prefix)) if u]
-
-
-def _readable_tickets(actor: Actor, stmt: Any) -> Any:
-    ids = scoped_ids(actor, "tickets:read")
-    return stmt if ids is None else stmt.where(Ticket.id.in_(ids))
 
 
 WORK_GRANTS = ["*", "tickets:*", "tickets:assign", "tickets:update"]
