@@ -4,12 +4,13 @@ Run after bench/setup.sh:
 
     source bench/env.sh; bench_env; .venv/bin/python bench/profile_tickets.py [-n 300] [--profile] [PAGE ...]
 
-PAGE is one of: bare (a signed-in request that renders no template), list, filter, page200, detail
+PAGE is one of: bare (a signed-in request that renders no template), layout, list, filter, page200, detail
 (default: all of them). The app runs with the production settings of bench/env.sh, except that
 two-factor enforcement is off so the bench admin signs in without a code. For each page it prints the
 process CPU per request (median and p90 over -n requests after a warm-up), the PostgreSQL backend CPU
 per request (the mean: /proc ticks of this process's connections), SQL statements per request, and with
---profile the cProfile top 20 by cumulative time. "own" is the median minus the bare request's median.
+--profile the cProfile top 20 by cumulative time. "own" is the median minus the layout's median (the
+shared signed-in layout rendered around an empty page); "bare" is a signed-in request with no template.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def make_app() -> Any:
 
         return "ok" if current_user.is_authenticated else ("anonymous", 401)
 
+    @app.get("/__bench/layout")
+    def _layout() -> Any:  # the shared signed-in layout alone: base.html with an empty content block
+        from flask import render_template_string
+
+        return render_template_string('{% extends "base.html" %}{% block content %}{% endblock %}')
+
     return app
 
 
@@ -85,7 +92,7 @@ def pages(app: Any) -> dict[str, str]:
     with app.app_context():
         ticket = db_session().scalar(text("SELECT id FROM support_tickets ORDER BY number OFFSET 499999 LIMIT 1")) \
             or db_session().scalar(text("SELECT id FROM support_tickets ORDER BY number LIMIT 1"))
-    return {"bare": "/__bench/bare", "list": "/tickets", "filter": "/tickets?status=open&priority=high",
+    return {"bare": "/__bench/bare", "layout": "/__bench/layout", "list": "/tickets", "filter": "/tickets?status=open&priority=high",
             "page200": "/tickets?page=200", "detail": f"/tickets/{ticket}"}
 
 
@@ -164,20 +171,19 @@ def main() -> None:
 
         counter = StatementCounter(db.engine)
     results: dict[str, dict[str, float]] = {}
-    if "bare" not in chosen:
-        chosen = ["bare", *chosen]
+    chosen = ["bare", "layout", *(c for c in chosen if c not in ("bare", "layout"))]
     for name in chosen:
         results[name] = measure(app, client, urls[name], args.n, counter)
-    bare = results["bare"]["median"]
+    layout = results["layout"]["median"]
     print(f"load average {os.getloadavg()[0]:.2f}; {args.n} requests per page; ms of CPU per request")
     print(f"{'page':<8} {'median':>7} {'p90':>7} {'own':>7} {'pg':>6} {'sql':>5} {'bytes':>7}  url")
     for name, r in results.items():
-        own = r["median"] - bare if name != "bare" else 0.0
+        own = r["median"] - layout if name not in ("bare", "layout") else 0.0
         print(f"{name:<8} {r['median']:7.2f} {r['p90']:7.2f} {own:7.2f} {r['pg']:6.2f} {r['sql']:5.1f} "
               f"{int(r['bytes']):7d}  {urls[name]}")
     if args.profile:
         for name in chosen:
-            if name != "bare":
+            if name not in ("bare", "layout"):
                 print(f"\n===== {name}: {urls[name]}")
                 print(profile(client, urls[name], max(50, args.n // 3)))
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, func, literal_column, select
+from sqlalchemy import Row, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
@@ -76,24 +77,39 @@ def _json_list(stmt: Any, newest: str, *names: str) -> Any:
     return select(func.coalesce(listed, literal_column("'[]'::json"))).select_from(rows).scalar_subquery()
 
 
-def _others(actor: Actor, ticket_id: uuid.UUID) -> Any:
-    scoped = scoped_ids(actor, "tickets:read")
+def _others(scoped: bool) -> Any:
     # A derived table cannot see the outer row: the customer is looked up by the ticket's id instead.
-    customer = select(Owner.customer_id).where(Owner.id == ticket_id).scalar_subquery()
+    customer = select(Owner.customer_id).where(Owner.id == bindparam("ticket_id")).scalar_subquery()
     stmt = select(Other.id, Other.number, Other.title, Other.status, Other.updated_at) \
-        .where(Other.customer_id == customer, Other.id != ticket_id)
-    if scoped is not None:  # only resource-scoped grants: just those tickets
-        stmt = stmt.where(Other.id.in_(scoped))
+        .where(Other.customer_id == customer, Other.id != bindparam("ticket_id"))
+    if scoped:  # only resource-scoped grants: just those tickets
+        stmt = stmt.where(Other.id.in_(bindparam("scoped", expanding=True)))
     stmt = stmt.order_by(Other.updated_at.desc()).limit(OTHER_TICKETS)
     return _json_list(stmt, "updated_at", "id", "number", "title", "status")
 
 
-def _timeline(ticket_id: uuid.UUID) -> Any:
+def _timeline() -> Any:
     occurred = func.to_char(func.timezone("UTC", AuditRecord.occurred_at), "YYYY-MM-DD HH24:MI").label("occurred")
     stmt = select(occurred, AuditRecord.actor_label, AuditRecord.action, AuditRecord.changes, AuditRecord.chain_index) \
-        .where(AuditRecord.target_type == "ticket", AuditRecord.target_id == str(ticket_id)) \
+        .where(AuditRecord.target_type == "ticket", AuditRecord.target_id == bindparam("ticket_key")) \
         .order_by(AuditRecord.chain_index.desc()).limit(TIMELINE_LIMIT)
     return _json_list(stmt, "chain_index", "occurred", "actor_label", "action", "changes")
+
+
+@cache
+def _page_statement(with_others: bool, scoped: bool) -> Any:
+    """Built once per shape: building and keying a statement this size costs more than running it."""
+    others = _others(scoped) if with_others else literal_column("'[]'::json")
+    return (
+        select(*TICKET_COLUMNS, *CUSTOMER_COLUMNS, Assignee.name.label("assignee_name"), *RATING_COLUMNS,
+               CsatSurvey.id.label("rating_id"), Merged.number.label("merged_number"), others.label("others"),
+               _timeline().label("timeline"))
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(Assignee, Assignee.id == Ticket.assignee_id)
+        .outerjoin(CsatSurvey, CsatSurvey.ticket_id == Ticket.id)
+        .outerjoin(Merged, Merged.id == Ticket.merged_into_id)
+        .where(Ticket.id == bindparam("ticket_id"))
+    )
 
 
 def _may_read_some_customer(actor: Actor) -> bool:
@@ -106,19 +122,12 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
     tid = parse_uuid(ticket_id)
     if tid is None or not actor.can("tickets:read", tid):
         raise NotFound("There is no such ticket.")
-    with_others = _may_read_some_customer(actor)
-    stmt = (
-        select(*TICKET_COLUMNS, *CUSTOMER_COLUMNS, Assignee.name.label("assignee_name"), *RATING_COLUMNS,
-               CsatSurvey.id.label("rating_id"), Merged.number.label("merged_number"),
-               (_others(actor, tid) if with_others else literal_column("'[]'::json")).label("others"),
-               _timeline(tid).label("timeline"))
-        .join(Customer, Customer.id == Ticket.customer_id)
-        .outerjoin(Assignee, Assignee.id == Ticket.assignee_id)
-        .outerjoin(CsatSurvey, CsatSurvey.ticket_id == Ticket.id)
-        .outerjoin(Merged, Merged.id == Ticket.merged_into_id)
-        .where(Ticket.id == tid)
-    )
-    found = session.execute(stmt).one_or_none()
+    scoped = scoped_ids(actor, "tickets:read")
+    params: dict[str, Any] = {"ticket_id": tid, "ticket_key": str(tid)}
+    if scoped is not None:
+        params["scoped"] = scoped
+    stmt = _page_statement(_may_read_some_customer(actor), scoped is not None)
+    found = session.execute(stmt, params).one_or_none()
     if found is None:
         raise NotFound("There is no such ticket.")
     readable = actor.can("customers:read", found.customer_id)
@@ -132,15 +141,16 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
         merged_into=(found.merged_into_id, found.merged_number) if found.merged_into_id else None)
 
 
+THREAD = (
+    select(TicketComment.id, TicketComment.ticket_id, TicketComment.author_id, TicketComment.body,
+           TicketComment.internal, TicketComment.created_at, TicketComment.mentions, User.name.label("author"))
+    .outerjoin(User, User.id == TicketComment.author_id)
+    .where(TicketComment.ticket_id == bindparam("ticket_id"))
+    .order_by(TicketComment.created_at, TicketComment.id)
+    .limit(THREAD_LIMIT)
+)
+
+
 def thread(session: Session, ticket_id: uuid.UUID) -> list[tuple[Row[Any], str | None]]:
     """Replies and notes, oldest first, each with its author's name (None for the system)."""
-    rows = session.execute(
-        select(TicketComment.id, TicketComment.ticket_id, TicketComment.author_id, TicketComment.body,
-               TicketComment.internal, TicketComment.created_at, TicketComment.mentions, User.name.label("author"))
-        .outerjoin(User, User.id == TicketComment.author_id)
-        .where(TicketComment.ticket_id == ticket_id)
-        .order_by(TicketComment.created_at, TicketComment.id)
-        .limit(THREAD_LIMIT)
-    ).all()
-    return [(r, r.author) for r in rows]
-
+    return [(r, r.author) for r in session.execute(THREAD, {"ticket_id": ticket_id}).all()]
