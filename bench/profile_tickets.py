@@ -92,8 +92,9 @@ def pages(app: Any) -> dict[str, str]:
     with app.app_context():
         ticket = db_session().scalar(text("SELECT id FROM support_tickets ORDER BY number OFFSET 499999 LIMIT 1")) \
             or db_session().scalar(text("SELECT id FROM support_tickets ORDER BY number LIMIT 1"))
-    return {"bare": "/__bench/bare", "layout": "/__bench/layout", "list": "/tickets", "filter": "/tickets?status=open&priority=high",
-            "page200": "/tickets?page=200", "detail": f"/tickets/{ticket}"}
+    return {"bare": "/__bench/bare", "layout": "/__bench/layout", "list": "/tickets",
+            "filter": "/tickets?status=open&priority=high", "page200": "/tickets?page=200",
+            "detail": f"/tickets/{ticket}"}
 
 
 def backend_ticks(app: Any) -> int:

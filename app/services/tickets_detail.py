@@ -72,7 +72,10 @@ class TicketDetail:
 def _json_list(stmt: Any, newest: str, *names: str) -> Any:
     """A scalar subquery: the rows of `stmt` as a JSON list of objects with these keys, by `newest` descending."""
     rows = stmt.subquery()
-    obj = func.json_build_object(*(part for name in names for part in (literal_column(f"'{name}'"), rows.c[name])))
+    pairs: list[Any] = []
+    for name in names:
+        pairs += [literal_column(f"'{name}'"), rows.c[name]]
+    obj = func.json_build_object(*pairs)
     listed = func.json_agg(aggregate_order_by(obj, rows.c[newest].desc()))
     return select(func.coalesce(listed, literal_column("'[]'::json"))).select_from(rows).scalar_subquery()
 

@@ -7,16 +7,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
 from app import search
-from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
+from app.models import Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.rollup import NO_ASSIGNEE, TicketOpenCount
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
 from app.search.postgres import is_sparse_estimate
+from app.services import estimates
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import (
@@ -28,10 +29,14 @@ from app.services.listing import (
     bounded_counts_and,
     page_from,
     planner_rows,
+    planner_rows_each,
     with_count,
 )
-from app.services.tickets import TAG_MAX, get_ticket_for, scoped_ids
-from app.services.tickets_detail import THREAD_LIMIT, TicketDetail, get_detail  # noqa: F401 (the page's reads)
+from app.services.tickets import TAG_MAX, get_ticket_for
+from app.services.tickets import scoped_ids as scoped_ids  # re-exported: search and saved views use it from here
+from app.services.tickets_detail import THREAD_LIMIT
+from app.services.tickets_detail import TicketDetail as TicketDetail  # the ticket page's reads
+from app.services.tickets_detail import get_detail as get_detail
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
          "all": "All"}
@@ -197,7 +202,15 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     )
     result = page_from(list(session.execute(stmt).all()), key, query)
     result.notes = notes
-    return with_count(result, query, lambda: count_matching(session, tf, scoped, estimate))
+    return with_count(result, query, lambda: _list_count(session, tf, scoped, estimate))
+
+
+def _list_count(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None, estimate: int | None) -> Count:
+    """The list's bounded count; without a search, the planner's estimate may be a few seconds old."""
+    if estimate is None and not tf.q:
+        key = ("ticket-list", tuple(sorted(tf.filters.items())), tf.me, None if scoped is None else tuple(scoped))
+        estimate = estimates.estimates([key], lambda _: [planner_rows(session, _counted(tf, scoped))])[0]
+    return count_matching(session, tf, scoped, estimate)
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:
@@ -259,7 +272,10 @@ def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
     counted = [v for v in VIEWS if v not in ROLLUP_VIEWS]
     stmts = [select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0])
              for view in counted]
-    counts, sums = bounded_counts_and(session, stmts, _rollup_sums(actor.id), cap=VIEW_COUNT_CAP)
+    # The views the rollup cannot answer do not depend on who asks: their estimates are shared.
+    guesses = estimates.estimates([("ticket-view", v) for v in counted],
+                                  lambda missing: planner_rows_each(session, [stmts[i] for i in missing]))
+    counts, sums = bounded_counts_and(session, stmts, _rollup_sums(actor.id), cap=VIEW_COUNT_CAP, estimates=guesses)
     found = dict(zip(counted, counts, strict=True)) | {v: Count(int(n), exact=True)
                                                        for v, n in zip(ROLLUP_VIEWS, sums, strict=True)}
     return {v: found[v] for v in VIEWS}
@@ -288,19 +304,23 @@ def comments_since(session: Session, actor: Actor, ticket_id: object, seen: str 
 WORK_GRANTS = ["*", "tickets:*", "tickets:assign", "tickets:update"]
 
 
+# A grant list holds tickets:assign or tickets:update exactly when it contains one of WORK_GRANTS.
+AGENTS = select(User.id, User.name, User.email).where(
+    User.status == "active",
+    User.role_name.in_(select(Role.name).where(Role.permissions.op("?|")(array(WORK_GRANTS))))
+    | User.permissions.op("?|")(array(WORK_GRANTS)),
+)
+ALL_AGENTS = AGENTS.order_by(User.name).limit(bindparam("limit"))  # built once: the list page asks every time
+
+
 def agents(session: Session, q: str = "", limit: int = 10) -> list[Any]:
     """Active users who can work tickets (by role or by their own grants), matching `q` by name or
     email: the assignee typeahead and pickers. Rows of (id, name, email)."""
-    # A grant list holds tickets:assign or tickets:update exactly when it contains one of WORK_GRANTS.
-    roles = select(Role.name).where(Role.permissions.op("?|")(array(WORK_GRANTS)))
-    stmt = select(User.id, User.name, User.email).where(
-        User.status == "active",
-        User.role_name.in_(roles) | User.permissions.op("?|")(array(WORK_GRANTS)),
-    )
     q = (q or "").strip()[:100]
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(User.name.ilike(like) | User.email.ilike(like))
+    if not q:
+        return list(session.execute(ALL_AGENTS, {"limit": limit}))
+    like = f"%{q.replace('%', '').replace('_', '')}%"
+    stmt = AGENTS.where(User.name.ilike(like) | User.email.ilike(like))
     return list(session.execute(stmt.order_by(User.name).limit(limit)))
 
 
