@@ -152,15 +152,17 @@ def bounded_counts(session: Session, stmts: Sequence[Select[Any]], cap: int | No
 
 
 def bounded_counts_and(session: Session, stmts: Sequence[Select[Any]], extra: Sequence[Any], cap: int | None = None,
-                       estimates: Sequence[int] | None = None) -> tuple[list[Count], list[Any]]:
+                       estimates: Sequence[int] | None = None,
+                       params: dict[str, Any] | None = None) -> tuple[list[Count], list[Any]]:
     """bounded_counts, plus the values of `extra` scalar expressions (a rollup's sums, say) read in
-    the same round trip as the counts: still two round trips in all."""
+    the same round trip as the counts: still two round trips in all. `params` binds the extras'
+    bound parameters."""
     cap = COUNT_CAP if cap is None else cap
     estimates = planner_rows_each(session, stmts) if estimates is None else estimates
     counted = [i for i, e in enumerate(estimates) if e <= cap * PLANNER_SLACK]
     columns = [select(func.count()).select_from(stmts[i].limit(cap + 1).subquery()).scalar_subquery()
                for i in counted]
-    values = list(session.execute(select(*columns, *extra)).one()) if columns or extra else []
+    values = list(session.execute(select(*columns, *extra), params or {}).one()) if columns or extra else []
     capped = dict(zip(counted, values[:len(counted)], strict=True))
     counts = []
     for i, estimate in enumerate(estimates):

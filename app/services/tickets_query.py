@@ -21,6 +21,7 @@ from app.services import estimates
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import (
+    PLANNER_SLACK,
     Count,
     ListQuery,
     Page,
@@ -186,6 +187,30 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     # One question to the planner serves twice: a rare word reads its GIN bitmap, and the count.
     estimate = planner_rows(session, _counted(tf, scoped)) if tf.q else None
     sparse = estimate is not None and is_sparse_estimate(estimate)
+    shape = None if tf.q or tf.filters.get("view") == "breaching" else (
+        tuple(sorted(tf.filters.items())), tf.me, None if scoped is None else tuple(scoped), query.sort,
+        query.descending, query.start, query.limit)
+    built = _STATEMENTS.get(shape) if shape else None
+    stmt, notes = built or _page_statement(tf, query, scoped, sparse)
+    notes = list(notes)
+    if shape and not built:
+        if len(_STATEMENTS) >= STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        _STATEMENTS[shape] = (stmt, notes)
+    result = page_from(list(session.execute(stmt).all()), key, query)
+    result.notes = notes
+    return with_count(result, query, lambda: _list_count(session, tf, scoped, estimate))
+
+
+# A list page's statement by its shape (no search, no clock in it): building a statement and its cache
+# key costs more CPU than PostgreSQL spends running it, and the same few views are opened all day.
+STATEMENTS_KEPT = 500
+_STATEMENTS: dict[Any, tuple[Select[Any], list[str]]] = {}
+
+
+def _page_statement(tf: TicketFilter, query: ListQuery, scoped: list[uuid.UUID] | None,
+                    sparse: bool) -> tuple[Select[Any], list[str]]:
+    key = sort_key(query.sort)
     ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after,
                           sparse)
     if scoped is not None:  # only resource-scoped grants: just those tickets
@@ -200,9 +225,7 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         .outerjoin(Assignee, Assignee.id == Ticket.assignee_id)
         .order_by(*key.order_by(query.descending))
     )
-    result = page_from(list(session.execute(stmt).all()), key, query)
-    result.notes = notes
-    return with_count(result, query, lambda: _list_count(session, tf, scoped, estimate))
+    return stmt, notes
 
 
 def _list_count(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None, estimate: int | None) -> Count:
@@ -253,31 +276,43 @@ VIEW_COUNT_CAP = 9_999  # breaching and all: exact below 10,000, the planner's e
 ROLLUP_VIEWS = ("mine", "unassigned", "urgent")
 
 
-def _rollup_sums(me: uuid.UUID | None) -> list[Any]:
+def _rollup_sums() -> list[Any]:
     rollup = TicketOpenCount.__table__.c
-    which = {"mine": rollup.assignee_key == me, "unassigned": rollup.assignee_key == NO_ASSIGNEE,
+    which = {"mine": rollup.assignee_key == bindparam("me"), "unassigned": rollup.assignee_key == NO_ASSIGNEE,
              "urgent": rollup.priority == "urgent"}
     return [select(func.coalesce(func.sum(rollup.open_count), 0)).where(which[v]).scalar_subquery()
             for v in ROLLUP_VIEWS]
 
 
+ROLLUP_SUMS = _rollup_sums()
+ROLLUP_ONLY = select(*ROLLUP_SUMS)  # built once: at scale no other view is small enough to count
+
+
 def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
     """How many tickets each saved view holds, for the view list; none for scoped-only readers
     (their list is a handful of granted tickets, the counts would describe tickets they cannot see).
-    Two round trips: the planner's estimates of the views the rollup cannot answer, then their
-    bounded counts together with the rollup's sums."""
+    Two round trips at most: the planner's estimates of the views the rollup cannot answer (shared by
+    everyone, kept a few seconds), then the bounded counts of the small ones with the rollup's sums."""
     if not actor.can("tickets:read"):
         return {}
     now = utcnow()
-    counted = [v for v in VIEWS if v not in ROLLUP_VIEWS]
-    stmts = [select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0])
-             for view in counted]
-    # The views the rollup cannot answer do not depend on who asks: their estimates are shared.
-    guesses = estimates.estimates([("ticket-view", v) for v in counted],
-                                  lambda missing: planner_rows_each(session, [stmts[i] for i in missing]))
-    counts, sums = bounded_counts_and(session, stmts, _rollup_sums(actor.id), cap=VIEW_COUNT_CAP, estimates=guesses)
-    found = dict(zip(counted, counts, strict=True)) | {v: Count(int(n), exact=True)
-                                                       for v, n in zip(ROLLUP_VIEWS, sums, strict=True)}
+    others = [v for v in VIEWS if v not in ROLLUP_VIEWS]
+
+    def stmt(view: str) -> Select[Any]:
+        return select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0])
+
+    guesses = dict(zip(others, estimates.estimates(
+        [("ticket-view", v) for v in others],
+        lambda missing: planner_rows_each(session, [stmt(others[i]) for i in missing])), strict=True))
+    small = [v for v in others if guesses[v] <= VIEW_COUNT_CAP * PLANNER_SLACK]
+    found = {v: Count(guesses[v], exact=False) for v in others if v not in small}
+    if small:
+        counts, sums = bounded_counts_and(session, [stmt(v) for v in small], ROLLUP_SUMS, cap=VIEW_COUNT_CAP,
+                                          estimates=[guesses[v] for v in small], params={"me": actor.id})
+        found |= dict(zip(small, counts, strict=True))
+    else:
+        sums = list(session.execute(ROLLUP_ONLY, {"me": actor.id}).one())
+    found |= {v: Count(int(n), exact=True) for v, n in zip(ROLLUP_VIEWS, sums, strict=True)}
     return {v: found[v] for v in VIEWS}
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.services import sla
 from app.web.formatting import age
 
 
-@dataclass(frozen=True, slots=True)
-class TicketRow:
+class TicketRow(NamedTuple):
     id: str
     number: int
     title: str
@@ -26,24 +24,25 @@ class TicketRow:
     sla: str  # "due in 2 h", "breached 3 h ago", ""
     sla_breached: bool
     updated_iso: str
-    updated_title: str
+    updated_title: str  # "YYYY-MM-DD HH:MM"
     age: str
 
 
 def present(row: Any, now: datetime) -> TicketRow:
     """One row of tickets_query.list_tickets as the list shows it."""
-    due = sla.describe(row.status, row.resolution_due_at, row.sla_breached_at, now)
-    tags = list(row.tags or ())
-    updated = row.updated_at
+    (id_, number, title, status, priority, tags, updated, due_at, breached_at, company, requester,
+     assignee) = (row.id, row.number, row.title, row.status, row.priority, row.tags, row.updated_at,
+                  row.resolution_due_at, row.sla_breached_at, row.company, row.requester, row.assignee_name)
+    due = sla.describe(status, due_at, breached_at, now)
+    iso = updated.isoformat()
     return TicketRow(
-        id=str(row.id), number=row.number, title=row.title,
-        title_attr=f"{row.title} ({', '.join(tags)})" if tags else row.title, tags=tags,
-        who=(f"{row.requester} · " if row.requester else "") + (row.company or ""),
-        status=row.status, status_label=row.status.replace("_", " "), priority=row.priority,
-        assignee=row.assignee_name, sla=due, sla_breached=due.startswith("breached"),
-        updated_iso=updated.isoformat(), updated_title=updated.strftime("%Y-%m-%d %H:%M"), age=age(updated, now),
+        str(id_), number, title, f"{title} ({', '.join(tags)})" if tags else title, tags,
+        f"{requester} · {company or ''}" if requester else company or "", status,
+        status.replace("_", " "), priority, assignee, due, due.startswith("breached"), iso,
+        # isoformat() starts with exactly the fields strftime("%Y-%m-%d %H:%M") would give
+        iso[:16].replace("T", " "), age(updated, now),
     )
 
 
-def present_all(rows: Iterable[Any], now: datetime) -> list[TicketRow]:
+def present_all(rows: Sequence[Any], now: datetime) -> list[TicketRow]:
     return [present(r, now) for r in rows]
