@@ -33,7 +33,7 @@ APP_NAME = "profile_tickets"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def make_app() -> Any:
+def make_app(commit_reads: bool = False) -> Any:
     os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/backoffice_bench")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
     os.environ.setdefault("BACKOFFICE_ENV", "production")
@@ -47,6 +47,14 @@ def make_app() -> Any:
     options["connect_args"] = {"application_name": APP_NAME}
     cfg = replace(cfg, TWO_FACTOR_ENFORCE=False, SQLALCHEMY_ENGINE_OPTIONS=options)
     app = create_app(cfg)
+
+    if commit_reads:  # an experiment: end each request's transaction with COMMIT instead of ROLLBACK
+        @app.teardown_appcontext
+        def _commit(exc: BaseException | None) -> None:
+            from app.extensions import db_session
+
+            if exc is None:
+                db_session().commit()
 
     @app.get("/__bench/bare")
     def _bare() -> Any:  # the shared signed-in cost: session, user, headers; no template
@@ -161,9 +169,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=300, help="measured requests per page")
     parser.add_argument("--profile", action="store_true", help="print the cProfile top 20 of each page")
+    parser.add_argument("--commit-reads", action="store_true",
+                        help="end requests with COMMIT: psycopg forgets its prepared statements on every ROLLBACK")
     parser.add_argument("pages", nargs="*")
     args = parser.parse_args()
-    app = make_app()
+    app = make_app(args.commit_reads)
     client = signed_in_client(app)
     urls = pages(app)
     chosen = args.pages or list(urls)
