@@ -105,6 +105,17 @@ class SortKey:
         return row < key if descending else row > key
 
 
+# ---------------------------------------------------------------- reading
+
+
+def read_rows(session: Session, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of a select of plain columns, run on the session's connection: no ORM entities to load,
+    so the ORM's per-statement machinery is skipped (changes not yet flushed are flushed first)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return list(session.connection().execute(stmt, params or {}).all())
+
+
 # ---------------------------------------------------------------- counting
 
 

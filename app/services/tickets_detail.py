@@ -19,6 +19,7 @@ from app.models import AuditRecord, CsatSurvey, Customer, Ticket, TicketComment,
 from app.services.actor import Actor
 from app.services.errors import NotFound
 from app.services.ids import parse_uuid
+from app.services.listing import read_rows
 from app.services.tickets import scoped_ids
 
 THREAD_LIMIT = 500  # replies and notes shown on a ticket page
@@ -130,7 +131,8 @@ def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetai
     if scoped is not None:
         params["scoped"] = scoped
     stmt = _page_statement(_may_read_some_customer(actor), scoped is not None)
-    found = session.execute(stmt, params).one_or_none()
+    rows = read_rows(session, stmt, params)
+    found = rows[0] if rows else None
     if found is None:
         raise NotFound("There is no such ticket.")
     readable = actor.can("customers:read", found.customer_id)
@@ -156,4 +158,4 @@ THREAD = (
 
 def thread(session: Session, ticket_id: uuid.UUID) -> list[tuple[Row[Any], str | None]]:
     """Replies and notes, oldest first, each with its author's name (None for the system)."""
-    return [(r, r.author) for r in session.execute(THREAD, {"ticket_id": ticket_id}).all()]
+    return [(r, r.author) for r in read_rows(session, THREAD, {"ticket_id": ticket_id})]

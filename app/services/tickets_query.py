@@ -31,6 +31,7 @@ from app.services.listing import (
     page_from,
     planner_rows,
     planner_rows_each,
+    read_rows,
     with_count,
 )
 from app.services.tickets import TAG_MAX, get_ticket_for
@@ -197,7 +198,7 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         if len(_STATEMENTS) >= STATEMENTS_KEPT:
             _STATEMENTS.clear()
         _STATEMENTS[shape] = (stmt, notes)
-    result = page_from(list(session.execute(stmt).all()), key, query)
+    result = page_from(read_rows(session, stmt), key, query)
     result.notes = notes
     return with_count(result, query, lambda: _list_count(session, tf, scoped, estimate))
 
@@ -311,7 +312,7 @@ def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
                                           estimates=[guesses[v] for v in small], params={"me": actor.id})
         found |= dict(zip(small, counts, strict=True))
     else:
-        sums = list(session.execute(ROLLUP_ONLY, {"me": actor.id}).one())
+        sums = list(read_rows(session, ROLLUP_ONLY, {"me": actor.id})[0])
     found |= {v: Count(int(n), exact=True) for v, n in zip(ROLLUP_VIEWS, sums, strict=True)}
     return {v: found[v] for v in VIEWS}
 
@@ -353,7 +354,7 @@ def agents(session: Session, q: str = "", limit: int = 10) -> list[Any]:
     email: the assignee typeahead and pickers. Rows of (id, name, email)."""
     q = (q or "").strip()[:100]
     if not q:
-        return list(session.execute(ALL_AGENTS, {"limit": limit}))
+        return read_rows(session, ALL_AGENTS, {"limit": limit})
     like = f"%{q.replace('%', '').replace('_', '')}%"
     stmt = AGENTS.where(User.name.ilike(like) | User.email.ilike(like))
     return list(session.execute(stmt.order_by(User.name).limit(limit)))

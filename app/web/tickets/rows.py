@@ -10,6 +10,13 @@ from app.services import sla
 from app.web.formatting import age
 
 
+class Agent(NamedTuple):
+    """An agent in the list's pickers (the assignee filter, the bulk bar's "Assign to")."""
+
+    id: str
+    name: str
+
+
 class TicketRow(NamedTuple):
     id: str
     number: int

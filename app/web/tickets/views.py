@@ -66,7 +66,8 @@ def list_context(args: Mapping[str, str]) -> dict[str, Any]:
     whole = not is_partial()
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
             "now": now, "live_url": _live_url(params, now), "poll_seconds": LIST_POLL_SECONDS,
-            "agents": tickets_query.agents(db_session(), limit=30) if whole else [],
+            "agents": [rows.Agent(str(a.id), a.name) for a in tickets_query.agents(db_session(), limit=30)] if whole
+            else [],
             "may": {p: actor.can(f"tickets:{p}") for p in ("create", "bulk", "export")},
             "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP, "run": None,
             "view_counts": tickets_query.view_counts(db_session(), actor) if whole else {}}
