@@ -217,13 +217,13 @@ def _page_statement(tf: TicketFilter, query: ListQuery, scoped: list[uuid.UUID] 
     if scoped is not None:  # only resource-scoped grants: just those tickets
         ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
+    # The assignee's name as a scalar subquery rather than an outer join: one join fewer to plan.
+    assignee = select(Assignee.name).where(Assignee.id == Ticket.assignee_id).scalar_subquery()
     stmt = (
         select(*ROW_COLUMNS, Customer.company_name.label("company"), Customer.contact_name.label("requester"),
-               Assignee.name.label("assignee_name"),
-               *(c.label(f"sort_key_{i}") for i, c in enumerate(key.columns)))
+               assignee.label("assignee_name"), *(c.label(f"sort_key_{i}") for i, c in enumerate(key.columns)))
         .join(page, page.c.id == Ticket.id)
         .join(Customer, Customer.id == Ticket.customer_id)
-        .outerjoin(Assignee, Assignee.id == Ticket.assignee_id)
         .order_by(*key.order_by(query.descending))
     )
     return stmt, notes
