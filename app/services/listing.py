@@ -105,6 +105,17 @@ class SortKey:
         return row < key if descending else row > key
 
 
+# ---------------------------------------------------------------- reading
+
+
+def read_rows(session: Session, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of a select of plain columns, run on the session's connection: no ORM entities to load,
+    so the ORM's per-statement machinery is skipped (changes not yet flushed are flushed first)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return list(session.connection().execute(stmt, params or {}).all())
+
+
 # ---------------------------------------------------------------- counting
 
 
@@ -148,12 +159,22 @@ def bounded_counts(session: Session, stmts: Sequence[Select[Any]], cap: int | No
                    estimates: Sequence[int] | None = None) -> list[Count]:
     """bounded_count for several queries in two round trips: one EXPLAIN for all the estimates,
     one query holding every count that is worth making."""
+    return bounded_counts_and(session, stmts, (), cap, estimates)[0]
+
+
+def bounded_counts_and(session: Session, stmts: Sequence[Select[Any]], extra: Sequence[Any], cap: int | None = None,
+                       estimates: Sequence[int] | None = None,
+                       params: dict[str, Any] | None = None) -> tuple[list[Count], list[Any]]:
+    """bounded_counts, plus the values of `extra` scalar expressions (a rollup's sums, say) read in
+    the same round trip as the counts: still two round trips in all. `params` binds the extras'
+    bound parameters."""
     cap = COUNT_CAP if cap is None else cap
     estimates = planner_rows_each(session, stmts) if estimates is None else estimates
     counted = [i for i, e in enumerate(estimates) if e <= cap * PLANNER_SLACK]
-    capped = dict(zip(counted, session.execute(select(*(
-        select(func.count()).select_from(stmts[i].limit(cap + 1).subquery()).scalar_subquery()
-        for i in counted))).one(), strict=True)) if counted else {}
+    columns = [select(func.count()).select_from(stmts[i].limit(cap + 1).subquery()).scalar_subquery()
+               for i in counted]
+    values = list(session.execute(select(*columns, *extra), params or {}).one()) if columns or extra else []
+    capped = dict(zip(counted, values[:len(counted)], strict=True))
     counts = []
     for i, estimate in enumerate(estimates):
         n = capped.get(i)
@@ -161,7 +182,7 @@ def bounded_counts(session: Session, stmts: Sequence[Select[Any]], cap: int | No
             counts.append(Count(estimate if n is None else max(estimate, n), exact=False))
         else:
             counts.append(Count(n, exact=True))
-    return counts
+    return counts, values[len(counted):]
 
 
 # ---------------------------------------------------------------- paging

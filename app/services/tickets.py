@@ -43,6 +43,14 @@ def get_ticket_for(session: Session, actor: Actor, ticket_id: object, action: st
     return ticket
 
 
+def scoped_ids(actor: Actor, permission: str) -> list[uuid.UUID] | None:
+    """None when the actor holds `permission` outright; else the object ids of their scoped grants."""
+    if actor.can(permission):
+        return None
+    prefix = permission + ":"
+    return [u for u in (parse_uuid(g[len(prefix):]) for g in actor.grants if g.startswith(prefix)) if u]
+
+
 def normalise_tags(raw: Sequence[str] | str) -> list[str]:
     items = raw.replace(",", " ").split() if isinstance(raw, str) else raw
     tags: list[str] = []

@@ -7,29 +7,38 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, aliased
 
 from app import search
-from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
+from app.models import Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
+from app.models.rollup import NO_ASSIGNEE, TicketOpenCount
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
 from app.search.postgres import is_sparse_estimate
+from app.services import estimates
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import (
+    PLANNER_SLACK,
     Count,
     ListQuery,
     Page,
     SortKey,
     bounded_count,
-    bounded_counts,
+    bounded_counts_and,
     page_from,
     planner_rows,
+    planner_rows_each,
+    read_rows,
     with_count,
 )
 from app.services.tickets import TAG_MAX, get_ticket_for
+from app.services.tickets import scoped_ids as scoped_ids  # re-exported: search and saved views use it from here
+from app.services.tickets_detail import THREAD_LIMIT
+from app.services.tickets_detail import TicketDetail as TicketDetail  # the ticket page's reads
+from app.services.tickets_detail import get_detail as get_detail
 
 VIEWS = {"mine": "My open", "unassigned": "Unassigned", "urgent": "Urgent", "breaching": "Breaching SLA",
          "all": "All"}
@@ -179,23 +188,53 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     # One question to the planner serves twice: a rare word reads its GIN bitmap, and the count.
     estimate = planner_rows(session, _counted(tf, scoped)) if tf.q else None
     sparse = estimate is not None and is_sparse_estimate(estimate)
+    shape = None if tf.q or tf.filters.get("view") == "breaching" else (
+        tuple(sorted(tf.filters.items())), tf.me, None if scoped is None else tuple(scoped), query.sort,
+        query.descending, query.start, query.limit)
+    built = _STATEMENTS.get(shape) if shape else None
+    stmt, notes = built or _page_statement(tf, query, scoped, sparse)
+    notes = list(notes)
+    if shape and not built:
+        if len(_STATEMENTS) >= STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        _STATEMENTS[shape] = (stmt, notes)
+    result = page_from(read_rows(session, stmt), key, query)
+    result.notes = notes
+    return with_count(result, query, lambda: _list_count(session, tf, scoped, estimate))
+
+
+# A list page's statement by its shape (no search, no clock in it): building a statement and its cache
+# key costs more CPU than PostgreSQL spends running it, and the same few views are opened all day.
+STATEMENTS_KEPT = 500
+_STATEMENTS: dict[Any, tuple[Select[Any], list[str]]] = {}
+
+
+def _page_statement(tf: TicketFilter, query: ListQuery, scoped: list[uuid.UUID] | None,
+                    sparse: bool) -> tuple[Select[Any], list[str]]:
+    key = sort_key(query.sort)
     ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after,
                           sparse)
     if scoped is not None:  # only resource-scoped grants: just those tickets
         ids = ids.where(Ticket.id.in_(scoped))
     page = ids.subquery("page")
+    # The assignee's name as a scalar subquery rather than an outer join: one join fewer to plan.
+    assignee = select(Assignee.name).where(Assignee.id == Ticket.assignee_id).scalar_subquery()
     stmt = (
         select(*ROW_COLUMNS, Customer.company_name.label("company"), Customer.contact_name.label("requester"),
-               Assignee.name.label("assignee_name"),
-               *(c.label(f"sort_key_{i}") for i, c in enumerate(key.columns)))
+               assignee.label("assignee_name"), *(c.label(f"sort_key_{i}") for i, c in enumerate(key.columns)))
         .join(page, page.c.id == Ticket.id)
         .join(Customer, Customer.id == Ticket.customer_id)
-        .outerjoin(Assignee, Assignee.id == Ticket.assignee_id)
         .order_by(*key.order_by(query.descending))
     )
-    result = page_from(list(session.execute(stmt).all()), key, query)
-    result.notes = notes
-    return with_count(result, query, lambda: count_matching(session, tf, scoped, estimate))
+    return stmt, notes
+
+
+def _list_count(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None, estimate: int | None) -> Count:
+    """The list's bounded count; without a search, the planner's estimate may be a few seconds old."""
+    if estimate is None and not tf.q:
+        key = ("ticket-list", tuple(sorted(tf.filters.items())), tf.me, None if scoped is None else tuple(scoped))
+        estimate = estimates.estimates([key], lambda _: [planner_rows(session, _counted(tf, scoped))])[0]
+    return count_matching(session, tf, scoped, estimate)
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:
@@ -232,69 +271,57 @@ def list_changes(session: Session, actor: Actor, query: ListQuery, since: dateti
     return changed, int(session.scalar(select(func.count()).select_from(fresh)) or 0)
 
 
-VIEW_COUNT_CAP = 9_999  # saved-view counts are exact below 10,000, the planner's estimate above
+VIEW_COUNT_CAP = 9_999  # breaching and all: exact below 10,000, the planner's estimate above
+# Views whose count is a sum over the open-ticket rollup (migration 0002_dashboard, kept exact by triggers):
+# the view's condition is "open" plus one of the rollup's keys, so the sum is exact at any size.
+ROLLUP_VIEWS = ("mine", "unassigned", "urgent")
+
+
+def _rollup_sums() -> list[Any]:
+    rollup = TicketOpenCount.__table__.c
+    which = {"mine": rollup.assignee_key == bindparam("me"), "unassigned": rollup.assignee_key == NO_ASSIGNEE,
+             "urgent": rollup.priority == "urgent"}
+    # One scan of the rollup (a few hundred rows) for all three sums.
+    return [func.coalesce(func.sum(rollup.open_count).filter(which[v]), 0) for v in ROLLUP_VIEWS]
+
+
+ROLLUP_SUMS = _rollup_sums()
+ROLLUP_ONLY = select(*ROLLUP_SUMS)  # built once: at scale no other view is small enough to count
 
 
 def view_counts(session: Session, actor: Actor) -> dict[str, Count]:
     """How many tickets each saved view holds, for the view list; none for scoped-only readers
-    (their list is a handful of granted tickets, the counts would describe tickets they cannot see)."""
+    (their list is a handful of granted tickets, the counts would describe tickets they cannot see).
+    Two round trips at most: the planner's estimates of the views the rollup cannot answer (shared by
+    everyone, kept a few seconds), then the bounded counts of the small ones with the rollup's sums."""
     if not actor.can("tickets:read"):
         return {}
     now = utcnow()
-    stmts = [select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0]) for view in VIEWS]
-    return dict(zip(VIEWS, bounded_counts(session, stmts, cap=VIEW_COUNT_CAP), strict=True))
+    others = [v for v in VIEWS if v not in ROLLUP_VIEWS]
+
+    def stmt(view: str) -> Select[Any]:
+        return select(Ticket.id).where(*TicketFilter({"view": view}, "", actor.id).conditions(now)[0])
+
+    guesses = dict(zip(others, estimates.estimates(
+        [("ticket-view", v) for v in others],
+        lambda missing: planner_rows_each(session, [stmt(others[i]) for i in missing])), strict=True))
+    small = [v for v in others if guesses[v] <= VIEW_COUNT_CAP * PLANNER_SLACK]
+    found = {v: Count(guesses[v], exact=False) for v in others if v not in small}
+    if small:
+        counts, sums = bounded_counts_and(session, [stmt(v) for v in small], ROLLUP_SUMS, cap=VIEW_COUNT_CAP,
+                                          estimates=[guesses[v] for v in small], params={"me": actor.id})
+        found |= dict(zip(small, counts, strict=True))
+    else:
+        sums = list(read_rows(session, ROLLUP_ONLY, {"me": actor.id})[0])
+    found |= {v: Count(int(n), exact=True) for v, n in zip(ROLLUP_VIEWS, sums, strict=True)}
+    return {v: found[v] for v in VIEWS}
 
 
 def estimate(session: Session, tf: TicketFilter) -> int:
     return count_matching(session, tf).value
 
 
-THREAD_LIMIT = 500  # replies and notes shown on a ticket page
-
-
-@dataclass
-class TicketDetail:
-    ticket: Ticket
-    customer: Customer | None  # None when the viewer may not read the customer
-    assignee_name: str | None
-    comments: list[tuple[TicketComment, str | None]]
-    other_tickets: list[Any]
-    timeline: list[AuditRecord]
-    company_name: str = ""
-
-
-def get_detail(session: Session, actor: Actor, ticket_id: object) -> TicketDetail:
-    ticket = get_ticket_for(session, actor, ticket_id, "read")
-    # Contact details and the customer's other tickets only for those who may read the customer.
-    readable = actor.can("customers:read", ticket.customer_id)
-    customer = session.get(Customer, ticket.customer_id) if readable else None
-    company = customer.company_name if customer else \
-        session.scalar(select(Customer.company_name).where(Customer.id == ticket.customer_id)) or ""
-    assignee = session.scalar(select(User.name).where(User.id == ticket.assignee_id)) if ticket.assignee_id else None
-    comments = session.execute(
-        select(TicketComment, User.name)
-        .outerjoin(User, User.id == TicketComment.author_id)
-        .where(TicketComment.ticket_id == ticket.id)
-        .order_by(TicketComment.created_at, TicketComment.id)
-        .limit(THREAD_LIMIT)
-    ).all()
-    others = session.execute(
-        _readable_tickets(actor, select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.updated_at)
-                          .where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id))
-        .order_by(Ticket.updated_at.desc())
-        .limit(10)
-    ).all() if readable else []
-    timeline = session.scalars(
-        select(AuditRecord)
-        .where(AuditRecord.target_type == "ticket", AuditRecord.target_id == str(ticket.id))
-        .order_by(AuditRecord.chain_index.desc())
-        .limit(50)
-    ).all()
-    return TicketDetail(ticket, customer, assignee, [(c, n) for c, n in comments], list(others), list(timeline),
-                        company)
-
-
-def activity_tag(ticket: Ticket) -> str:
+def activity_tag(ticket: Any) -> str:
     """Changes whenever anyone changes the ticket: fields bump the version, replies and notes updated_at."""
     return f"t{ticket.version}-{int(ticket.updated_at.timestamp() * 1_000_000)}"
 
@@ -310,35 +337,26 @@ def comments_since(session: Session, actor: Actor, ticket_id: object, seen: str 
     return max(0, min(int(total or 0), THREAD_LIMIT) - shown)
 
 
-def scoped_ids(actor: Actor, permission: str) -> list[uuid.UUID] | None:
-    """None when the actor holds `permission` outright; else the object ids of their scoped grants."""
-    if actor.can(permission):
-        return None
-    prefix = permission + ":"
-    return [u for u in (parse_uuid(g[len(prefix):]) for g in actor.grants if g.startswith(prefix)) if u]
-
-
-def _readable_tickets(actor: Actor, stmt: Any) -> Any:
-    ids = scoped_ids(actor, "tickets:read")
-    return stmt if ids is None else stmt.where(Ticket.id.in_(ids))
-
-
 WORK_GRANTS = ["*", "tickets:*", "tickets:assign", "tickets:update"]
+
+
+# A grant list holds tickets:assign or tickets:update exactly when it contains one of WORK_GRANTS.
+AGENTS = select(User.id, User.name, User.email).where(
+    User.status == "active",
+    User.role_name.in_(select(Role.name).where(Role.permissions.op("?|")(array(WORK_GRANTS))))
+    | User.permissions.op("?|")(array(WORK_GRANTS)),
+)
+ALL_AGENTS = AGENTS.order_by(User.name).limit(bindparam("limit"))  # built once: the list page asks every time
 
 
 def agents(session: Session, q: str = "", limit: int = 10) -> list[Any]:
     """Active users who can work tickets (by role or by their own grants), matching `q` by name or
     email: the assignee typeahead and pickers. Rows of (id, name, email)."""
-    # A grant list holds tickets:assign or tickets:update exactly when it contains one of WORK_GRANTS.
-    roles = select(Role.name).where(Role.permissions.op("?|")(array(WORK_GRANTS)))
-    stmt = select(User.id, User.name, User.email).where(
-        User.status == "active",
-        User.role_name.in_(roles) | User.permissions.op("?|")(array(WORK_GRANTS)),
-    )
     q = (q or "").strip()[:100]
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(User.name.ilike(like) | User.email.ilike(like))
+    if not q:
+        return read_rows(session, ALL_AGENTS, {"limit": limit})
+    like = f"%{q.replace('%', '').replace('_', '')}%"
+    stmt = AGENTS.where(User.name.ilike(like) | User.email.ilike(like))
     return list(session.execute(stmt.order_by(User.name).limit(limit)))
 
 

@@ -14,13 +14,13 @@ from app.auth.permissions import require
 from app.extensions import db_session
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import sla, tickets_bulk, tickets_bulk_undo, tickets_query
+from app.services import tickets_bulk, tickets_bulk_undo, tickets_query
 from app.services.errors import Invalid
 from app.services.tickets_query import CHOICES, DATES, FREE, SORTS, VIEWS, TicketFilter
 from app.web import listing
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, is_partial, render, render_regions, toast
-from app.web.tickets import bp, views_bulk
+from app.web.tickets import bp, rows, views_bulk
 
 
 def list_params(args: Mapping[str, str]) -> listing.ListParams:
@@ -55,16 +55,22 @@ def _live_url(params: listing.ListParams, since: datetime) -> str:
 
 
 def list_context(args: Mapping[str, str]) -> dict[str, Any]:
+    """The list page's context; a partial (the table alone) skips what only the page around it shows."""
     params = list_params(args)
     now = utcnow()
-    result = tickets_query.list_tickets(db_session(), current_actor(), params.list_query())
+    actor = current_actor()
+    result = tickets_query.list_tickets(db_session(), actor, params.list_query())
     params.notes.extend(result.notes)
     page = listing.page_of(result, params)
+    page.rows = rows.present_all(page.rows, now)
+    whole = not is_partial()
     return {"page": page, "params": params, "views": VIEWS, "statuses": STATUSES, "priorities": PRIORITIES,
             "now": now, "live_url": _live_url(params, now), "poll_seconds": LIST_POLL_SECONDS,
-            "sla_text": sla.describe, "agents": tickets_query.agents(db_session(), limit=30),
+            "agents": [rows.Agent(str(a.id), a.name) for a in tickets_query.agents(db_session(), limit=30)] if whole
+            else [],
+            "may": {p: actor.can(f"tickets:{p}") for p in ("create", "bulk", "export")},
             "actions": tickets_bulk.ACTIONS, "bulk_cap": tickets_bulk.BULK_CAP, "run": None,
-            "view_counts": {} if is_partial() else tickets_query.view_counts(db_session(), current_actor())}
+            "view_counts": tickets_query.view_counts(db_session(), actor) if whole else {}}
 
 
 @bp.get("/tickets")
@@ -83,8 +89,8 @@ def live_list() -> Any:
     now = utcnow()
     since, after = _moment("since", now), _moment("after", now)
     changed, fresh = tickets_query.list_changes(db_session(), current_actor(), params.list_query(False), since, after)
-    resp = render_regions("tickets/index.html", ["list_live"], changed=changed, fresh=fresh, params=params, now=now,
-                          sla_text=sla.describe)
+    resp = render_regions("tickets/index.html", ["list_live"], changed=rows.present_all(changed, now), fresh=fresh,
+                          params=params, now=now)
     resp.headers["X-Polled-At"] = now.isoformat()
     return resp
 

@@ -12,7 +12,7 @@ from app.extensions import db_session
 from app.models import Ticket
 from app.models.base import utcnow
 from app.models.ticket import PRIORITIES, STATUSES
-from app.services import csat, presence, sla, tickets, tickets_merge, tickets_query
+from app.services import presence, sla, tickets, tickets_query
 from app.services.errors import Conflict, Invalid
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, is_partial, redirect_htmx, render, render_regions, toast
@@ -20,6 +20,8 @@ from app.web.tickets import bp
 from app.web.tickets.forms import CommentForm, NewTicketForm
 
 TEMPLATE = "tickets/detail.html"
+# The page's controls, each shown to those who hold the permission (checked once per page).
+DETAIL_PERMISSIONS = ("tickets:update", "tickets:comment", "tickets:assign", "macros:use")
 POLL_SECONDS = 5  # another agent's reply, note or field change shows within this (plus a request)
 
 
@@ -35,11 +37,12 @@ def fragment_ticket(ticket_id: str) -> Ticket:
     return ticket
 
 
-def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
-    detail = tickets_query.get_detail(db_session(), current_actor(), ticket_id)
+def detail_context(ticket_id: str, detail: tickets_query.TicketDetail | None = None, **extra: Any) -> dict[str, Any]:
+    actor = current_actor()
+    detail = detail or tickets_query.get_detail(db_session(), actor, ticket_id)
     presence.touch(_redis(), detail.ticket.id, current_user.id, current_user.name)
-    names = tickets_query.user_names(db_session(), [v or "" for r in detail.timeline
-                                                  for v in (r.changes.get("assignee_id") or [])])
+    changed = [v or "" for r in detail.timeline for v in ((r["changes"] or {}).get("assignee_id") or [])]
+    names = tickets_query.user_names(db_session(), changed) if changed else {}
     customer = detail.customer
     requester = (customer.contact_name or customer.contact_email) if customer else detail.company_name
     return {"d": detail, "t": detail.ticket, "statuses": STATUSES, "priorities": PRIORITIES, "now": utcnow(),
@@ -47,7 +50,7 @@ def detail_context(ticket_id: str, **extra: Any) -> dict[str, Any]:
             "form": extra.pop("form", None) or CommentForm(formdata=None), "names": names,
             "requester": requester, "then_statuses": tickets.THEN_STATUSES, "poll_seconds": POLL_SECONDS,
             "etag": tickets_query.activity_tag(detail.ticket), "conflict": None, "error": None, "arrived": 0,
-            "rating": csat.rating_of(db_session(), detail.ticket.id),
+            "rating": detail.rating, "may": {p: actor.can(p) for p in DETAIL_PERMISSIONS},
             **extra}
 
 
@@ -76,11 +79,12 @@ def new() -> Any:
 @bp.get("/tickets/<ticket_id>")
 @require("tickets:read")
 def show(ticket_id: str) -> Any:
-    target = tickets_merge.merged_into(db_session(), current_actor(), ticket_id)
-    if target is not None:  # a merged ticket lives on in the one it was merged into
-        flash(f"This ticket was merged into #{target.number}.", "info")
-        return redirect(url_for("tickets.show", ticket_id=target.id))
-    return render(TEMPLATE, block="presence", **detail_context(ticket_id))
+    detail = tickets_query.get_detail(db_session(), current_actor(), ticket_id)
+    if detail.merged_into is not None:  # a merged ticket lives on in the one it was merged into
+        target_id, number = detail.merged_into
+        flash(f"This ticket was merged into #{number}.", "info")
+        return redirect(url_for("tickets.show", ticket_id=target_id))
+    return render(TEMPLATE, block="presence", **detail_context(ticket_id, detail))
 
 
 @bp.post("/tickets/<ticket_id>/fields")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditRecord, Customer, Notification, User
 from app.models.base import utcnow
-from app.services import audit_log, customers, listing, notifications, tickets_query, users_queries
+from app.services import audit_log, customers, estimates, listing, notifications, tickets_query, users_queries
 from app.services.actor import Actor
 from app.services.listing import Count, ListQuery, Position, bounded_count, bounded_counts
 from tests.factories import make_customer, make_ticket, make_user
@@ -92,11 +92,31 @@ def test_the_ticket_views_are_counted_in_two_round_trips(db_session: Session) ->
     make_ticket(db_session, priority="urgent")
     make_ticket(db_session, resolution_due_at=utcnow() - timedelta(hours=1))
     actor = Actor(id=me.id, label="me", grants=frozenset({"tickets:read"}))
+    estimates.forget()
     with _statements(db_session) as seen:
         counts = tickets_query.view_counts(db_session, actor)
     assert {k: c.value for k, c in counts.items()} == \
         {"mine": 1, "unassigned": 2, "urgent": 1, "breaching": 1, "all": 4}
     assert all(c.exact for c in counts.values()) and len(seen) == 2
+    make_ticket(db_session, assignee_id=me.id, priority="urgent")
+    with _statements(db_session) as seen:  # the planner's estimates are kept; the small views are counted again
+        counts = tickets_query.view_counts(db_session, actor)
+    assert {k: c.value for k, c in counts.items()} == \
+        {"mine": 2, "unassigned": 2, "urgent": 2, "breaching": 1, "all": 5}
+    assert all(c.exact for c in counts.values()) and len(seen) == 1
+
+
+def test_the_rollup_views_follow_changes_to_status_assignee_and_priority(db_session: Session) -> None:
+    me = make_user(db_session)
+    mine = make_ticket(db_session, assignee_id=me.id)
+    other = make_ticket(db_session, priority="urgent")
+    actor = Actor(id=me.id, label="me", grants=frozenset({"tickets:read"}))
+    before = tickets_query.view_counts(db_session, actor)
+    mine.status = "solved"
+    other.assignee_id = me.id
+    db_session.flush()
+    after = tickets_query.view_counts(db_session, actor)
+    assert [(before[v].value, after[v].value) for v in ("mine", "unassigned", "urgent")] == [(1, 1), (1, 0), (1, 1)]
 
 
 def test_it_refuses_nothing_and_counts_zero(db_session: Session) -> None:
