@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -94,6 +94,22 @@ def list_customers(session: Session, actor: Actor, query: ListQuery) -> Page[Cus
     hidden = [func.coalesce(c, c) for c in key.columns] if query.q else None
     rows = stmt.options(contains_eager(Customer.health))
     page = fetch_page(session, rows, key, query, entity=True, order_columns=hidden)
+    page.notes = [note] if query.q and (note := search.condition("customers", query.q)[1]) else []
+    return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(Customer.id)))
+
+
+# What a row of the customer list shows: plain columns, no ORM objects (nor the health components).
+ROW_COLUMNS = (Customer.id, Customer.company_name, Customer.contact_name, Customer.contact_email,
+               Customer.subscription_tier, Customer.status, Customer.updated_at, CustomerHealth.score,
+               CustomerHealth.band, CustomerHealth.computed_at)
+
+
+def list_customer_rows(session: Session, actor: Actor, query: ListQuery) -> Page[Row[Any]]:
+    """list_customers for the screen: the same page, as rows of ROW_COLUMNS (then the sort key)."""
+    stmt = _filtered(actor, query)
+    key = SORTS[query.sort]
+    hidden = [func.coalesce(c, c) for c in key.columns] if query.q else None
+    page = fetch_page(session, stmt.with_only_columns(*ROW_COLUMNS), key, query, order_columns=hidden)
     page.notes = [note] if query.q and (note := search.condition("customers", query.q)[1]) else []
     return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(Customer.id)))
 

@@ -11,13 +11,16 @@ from app.models.customer import CUSTOMER_STATUSES, TIERS
 from app.models.health import BANDS
 from app.services import csat, customers, health, health_score
 from app.services.errors import Conflict, Invalid
-from app.web import listing
+from app.web import list_view, listing
 from app.web.context import current_actor
 from app.web.customers import bp
 from app.web.customers.forms import CustomerForm
+from app.web.customers.rows import customer_row
 from app.web.htmx import is_partial, render, toast
 
 FILTERS = {"tier": TIERS, "status": CUSTOMER_STATUSES, "health": BANDS}
+COLUMNS = (("company", "Company"), ("email", "Contact"), ("tier", "Tier"), ("status", "Status"),
+           ("health", "Health"), ("updated", "Updated"))
 
 
 def _list_context() -> dict[str, Any]:
@@ -26,11 +29,18 @@ def _list_context() -> dict[str, Any]:
     unknown = sorted(k for k in request.args if k not in known)
     if unknown:
         params.notes.append(f"Ignored unknown parameter “{', '.join(unknown)[:60]}”.")
+    actor, base = current_actor(), url_for("customers.index")
+    page = listing.page_of(customers.list_customer_rows(db_session(), actor, params.list_query()), params)
+    page.rows = [customer_row(r, base) for r in page.rows]
     return {
-        "page": listing.page_of(customers.list_customers(db_session(), current_actor(), params.list_query()), params),
+        "page": page,
         "params": params,
         "tiers": TIERS,
         "statuses": CUSTOMER_STATUSES,
+        "base": base,
+        "headers": list_view.headers(params, base, COLUMNS),
+        "pager": list_view.pager(page, base, "customers"),
+        "allowed": list_view.allowed(actor, ["customers:create"]),
     }
 
 
