@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from app import search
@@ -54,6 +54,19 @@ def list_users(session: Session, actor: Actor, query: ListQuery) -> Page[User]:
     actor.require("users:read")
     stmt = _filtered(query.q, query.filters)
     page = fetch_page(session, stmt, SORTS[query.sort], query, entity=True)
+    page.notes = [note] if query.q and (note := search.condition("users", query.q)[1]) else []
+    return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(User.id)))
+
+
+# What a row of the users list shows: plain columns, no ORM objects.
+ROW_COLUMNS = (User.id, User.name, User.email, User.role_name, User.status, User.last_login_at, User.created_at)
+
+
+def list_user_rows(session: Session, actor: Actor, query: ListQuery) -> Page[Row[Any]]:
+    """list_users for the screen: the same page, as rows of ROW_COLUMNS (then the sort key)."""
+    actor.require("users:read")
+    stmt = _filtered(query.q, query.filters)
+    page = fetch_page(session, stmt.with_only_columns(*ROW_COLUMNS), SORTS[query.sort], query)
     page.notes = [note] if query.q and (note := search.condition("users", query.q)[1]) else []
     return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(User.id)))
 
