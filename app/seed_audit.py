@@ -47,7 +47,7 @@ PRIORITIES = ("low", "medium", "high", "urgent")
 TIERS = ("free", "starter", "professional", "enterprise")
 AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4",
     "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
     "python-requests/2.31 (integration)",
 )
@@ -114,7 +114,7 @@ def _changes(rnd: random.Random, action: str, t: Targets, statuses: list[str]) -
         return {"status": [None, "open"], "priority": [None, pick(PRIORITIES)],
                 "customer_id": [None, pick(t.customers)] if t.customers else [None, None]}
     if action == "ticket.assigned":
-        staff = [s[0] for s in t.staff] or [None]
+        staff: list[str | None] = [s[0] for s in t.staff] or [None]
         return {"assignee_id": [pick(staff), pick(staff)]}
     if action == "ticket.commented":
         return {"internal": rnd.random() < 0.3, "comment_id": str(uuid.UUID(int=rnd.getrandbits(128), version=4))}
@@ -155,7 +155,7 @@ def audit_rows(
         raise ValueError("audit records need something to point at (users, customers or tickets)")
     actions, weights = [(a, k) for a, k, _ in mix], [w for _, _, w in mix]
     statuses = _slots(STATUS)
-    actors = [(i, e) for i, e in t.staff] or [(None, "system")]
+    actors: list[tuple[str | None, str]] = [(i, e) for i, e in t.staff] or [(None, "system")]
     span = max(1, end_s - start_s)
     index, prev, i = first_index, prev_hash, 0
     digest, fields = audit.row_digest, audit.hashed_fields

@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--pages", default="")
     parser.add_argument("--profile", default="", help="comma-separated page names to profile")
+    parser.add_argument("--match", default="", help="only profile lines whose path matches this regex")
     parser.add_argument("--partial", action="store_true", help="send HX-Request (the htmx partial)")
     args = parser.parse_args()
 
@@ -154,8 +155,10 @@ def main() -> None:
             for _ in range(50):
                 get()
             prof.disable()
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(20)
-            pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+            restrict = [args.match, 30] if args.match else [20]
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(*restrict)
+            if not args.match:
+                pstats.Stats(prof).sort_stats("tottime").print_stats(20)
 
 
 if __name__ == "__main__":

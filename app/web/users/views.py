@@ -21,7 +21,6 @@ from app.web.users import bp
 from app.web.users.forms import UserForm, show_errors
 from app.web.users.rows import user_row
 
-
 COLUMNS = (("name", "Name"), ("email", "Email"), ("role", "Role"))
 LATER_COLUMNS = (("last_login_at", "Last sign-in"), ("created_at", "Created"))
 PERMISSIONS = ("users:create", "users:set_role", "users:suspend")
