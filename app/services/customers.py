@@ -9,12 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import search
-from app.models import AuditRecord, Customer, CustomerHealth, Invoice, Ticket
+from app.models import Customer, CustomerHealth, Invoice
 from app.models.base import utcnow
 from app.models.customer import TIERS
 from app.services import audit, events
@@ -132,20 +132,6 @@ def get_customer_for(session: Session, actor: Actor, customer_id: object) -> Cus
     return customer
 
 
-def recent_tickets(session: Session, actor: Actor, customer: Customer, limit: int = 20) -> list[Ticket]:
-    if not actor.can("tickets:read"):
-        return []
-    stmt = select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.updated_at.desc()).limit(limit)
-    return list(session.scalars(stmt))
-
-
-def invoices_for(session: Session, actor: Actor, customer: Customer, limit: int = 24) -> list[Invoice]:
-    if not actor.can("invoices:read", customer):
-        return []
-    stmt = select(Invoice).where(Invoice.customer_id == customer.id).order_by(Invoice.issued_at.desc()).limit(limit)
-    return list(session.scalars(stmt))
-
-
 def revenue_for(session: Session, customer_id: uuid.UUID) -> Revenue:
     """Monthly recurring: the latest paid recurring invoice. Lifetime: all paid invoices."""
     paid = and_(Invoice.customer_id == customer_id, Invoice.status == "paid")
@@ -154,15 +140,6 @@ def revenue_for(session: Session, customer_id: uuid.UUID) -> Revenue:
     )
     lifetime = session.scalar(select(func.coalesce(func.sum(Invoice.amount), 0)).where(paid))
     return Revenue(Decimal(latest or 0), Decimal(lifetime or 0))
-
-
-def recent_activity(session: Session, customer: Customer, invoice_ids: list[uuid.UUID], limit: int = 20) -> list[Any]:
-    targets = or_(
-        and_(AuditRecord.target_type == "customer", AuditRecord.target_id == str(customer.id)),
-        and_(AuditRecord.target_type == "invoice", AuditRecord.target_id.in_([str(i) for i in invoice_ids])),
-    )
-    stmt = select(AuditRecord).where(targets).order_by(AuditRecord.chain_index.desc()).limit(limit)
-    return list(session.scalars(stmt))
 
 
 # ---------------------------------------------------------------- changing
