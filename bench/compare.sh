@@ -3,6 +3,7 @@
 # with the same harness and settings. Rewrites the generated part of bench/RESULTS.md.
 #
 #   bench/compare.sh            # needs bench/setup.sh done; sets up the peer's venv and database if missing
+#   bench/compare.sh --setup-peer   # only the peer's venv and seeded database (ahead of a quiet sitting)
 #
 # Env: PEER_VENV (default /tmp/bench-peer-venv; created with pip when missing), PEER_DATABASE_URL
 #      (default postgresql://postgres@127.0.0.1:5432/peer_django), PEER_PORT (8101), PEER_ADMIN_USER /
@@ -90,6 +91,7 @@ summary() {
   rows "$out/peer.md"; rows "$out/portal.md"
 }
 
+if [ "${1:-}" = --setup-peer ]; then peer_venv; peer_db; echo "peer ready: $PEER_DATABASE_URL"; exit 0; fi
 [ "${SKIP_PEER:-0}" = 1 ] || run_peer
 run_portal
 summary > "$out/summary.md"

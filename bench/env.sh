@@ -10,6 +10,7 @@ BENCH_BASE=${BENCH_BASE:-http://127.0.0.1:$BENCH_PORT}
 BENCH_ADMIN_EMAIL=${BENCH_ADMIN_EMAIL:-bench-admin@example.com}
 BENCH_ADMIN_PASSWORD=${BENCH_ADMIN_PASSWORD:-wrk measures pages 2026}
 BENCH_OUT=${BENCH_OUT:-$BENCH_DIR/out}
+BENCH_TOTP_FILE=${BENCH_TOTP_FILE:-$BENCH_OUT/bench-admin-totp.secret}
 PEER_DIR=${PEER_DIR:-$BENCH_ROOT/../shared/bench-peer}
 [ -d "$PEER_DIR" ] || PEER_DIR=/work/shared/bench-peer
 VENV=${VENV:-$BENCH_ROOT/.venv}
