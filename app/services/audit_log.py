@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import csv_safe
 from app.models import AuditRecord, User
-from app.services import audit, jobs
+from app.services import audit, jobs, list_counts
 from app.services.actor import Actor
 from app.services.errors import Conflict, NotFound
 from app.services.listing import Count, ListQuery, Page, Position, SortKey, bounded_count, fetch_page, with_count
@@ -138,7 +138,11 @@ def list_record_rows(session: Session, actor: Actor, query: ListQuery) -> Page[R
     if not conds and query.start.after is None and page.rows:
         page.count = Count(page.rows[0].chain_index, exact=True) if query.with_count else None
         return page
-    return with_count(page, query, lambda: _count(session, conds))
+    if not conds:
+        return with_count(page, query, lambda: _count(session, conds))
+    key = ("audit", tuple(sorted(f.as_dict().items())))
+    stmt = select(AuditRecord.chain_index).where(*conds)
+    return with_count(page, query, lambda: list_counts.bounded_count(session, stmt, key))
 
 
 # ---- CSV export (an RQ job; the file waits in Redis for an hour) ----

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app import search
 from app.models import AuditRecord, Role, User, UserSession
 from app.models.user import USER_STATUSES
+from app.services import list_counts
 from app.services.actor import Actor
 from app.services.listing import ListQuery, Page, SortKey, bounded_count, fetch_page, with_count
 
@@ -68,7 +69,8 @@ def list_user_rows(session: Session, actor: Actor, query: ListQuery) -> Page[Row
     stmt = _filtered(query.q, query.filters)
     page = fetch_page(session, stmt.with_only_columns(*ROW_COLUMNS), SORTS[query.sort], query)
     page.notes = [note] if query.q and (note := search.condition("users", query.q)[1]) else []
-    return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(User.id)))
+    key = None if query.q else ("users", tuple(sorted(query.filters.items())))
+    return with_count(page, query, lambda: list_counts.bounded_count(session, stmt.with_only_columns(User.id), key))
 
 
 def recent_activity(session: Session, user: User, limit: int = 20) -> list[AuditRecord]:
