@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from app.services.audit_view import Entry, Target
@@ -56,8 +57,15 @@ def changes(values: Mapping[str, Any], tojson: Callable[[Any], Markup]) -> list[
     return out
 
 
+def _tojson() -> Callable[[Any], Markup]:
+    """The template `tojson` filter's own function and settings (Flask's JSON provider)."""
+    policies = current_app.jinja_env.policies
+    dumps, kwargs = policies["json.dumps_function"], policies["json.dumps_kwargs"]
+    return lambda value: htmlsafe_json_dumps(value, dumps=dumps, **kwargs)
+
+
 def lines(entries: list[Entry]) -> list[Line]:
-    tojson = current_app.jinja_env.filters["tojson"]
+    tojson = _tojson()
     out = []
     for e in entries:
         r = e.record
