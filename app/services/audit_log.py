@@ -134,15 +134,15 @@ def list_record_rows(session: Session, actor: Actor, query: ListQuery) -> Page[R
     actor.require("audit:read")
     f = AuditFilters.from_mapping(query.filters)
     conds = conditions(session, f)
-    page = fetch_page(session, select(*ROW_COLUMNS).where(*conds), SORT, query)
-    if not conds and query.start.after is None and page.rows:
+    rows = select(*ROW_COLUMNS).where(*conds)
+    if conds:
+        kept = ("audit", tuple(sorted(f.as_dict().items())))
+        return list_counts.counted_page(session, rows, select(AuditRecord.chain_index).where(*conds), SORT, query, kept)
+    page = fetch_page(session, rows, SORT, query)
+    if query.start.after is None and page.rows:
         page.count = Count(page.rows[0].chain_index, exact=True) if query.with_count else None
         return page
-    if not conds:
-        return with_count(page, query, lambda: _count(session, conds))
-    key = ("audit", tuple(sorted(f.as_dict().items())))
-    stmt = select(AuditRecord.chain_index).where(*conds)
-    return with_count(page, query, lambda: list_counts.bounded_count(session, stmt, key))
+    return with_count(page, query, lambda: _count(session, conds))
 
 
 # ---- CSV export (an RQ job; the file waits in Redis for an hour) ----

@@ -109,14 +109,14 @@ def list_customer_rows(session: Session, actor: Actor, query: ListQuery) -> Page
     stmt = _filtered(actor, query)
     key = SORTS[query.sort]
     hidden = [func.coalesce(c, c) for c in key.columns] if query.q else None
-    page = fetch_page(session, stmt.with_only_columns(*ROW_COLUMNS), key, query, order_columns=hidden)
-    page.notes = [note] if query.q and (note := search.condition("customers", query.q)[1]) else []
-    # A large estimate is kept per view (filters, and the scoped grants of a reader without customers:read).
+    # The estimate is kept per view: its filters, and the scoped grants of a reader without customers:read.
     scoped = not actor.can("customers:read")
     scope = tuple(sorted(g for g in actor.grants if g.startswith("customers:"))) if scoped else None
     kept = None if query.q else ("customers", tuple(sorted(query.filters.items())), scope)
-    ids = stmt.with_only_columns(Customer.id)
-    return with_count(page, query, lambda: list_counts.bounded_count(session, ids, kept))
+    page = list_counts.counted_page(session, stmt.with_only_columns(*ROW_COLUMNS), stmt.with_only_columns(Customer.id),
+                                    key, query, kept, order_columns=hidden)
+    page.notes = [note] if query.q and (note := search.condition("customers", query.q)[1]) else []
+    return page
 
 
 def _load(session: Session, customer_id: object, lock: bool = False) -> Customer:

@@ -67,10 +67,11 @@ def list_user_rows(session: Session, actor: Actor, query: ListQuery) -> Page[Row
     """list_users for the screen: the same page, as rows of ROW_COLUMNS (then the sort key)."""
     actor.require("users:read")
     stmt = _filtered(query.q, query.filters)
-    page = fetch_page(session, stmt.with_only_columns(*ROW_COLUMNS), SORTS[query.sort], query)
+    kept = None if query.q else ("users", tuple(sorted(query.filters.items())))
+    page = list_counts.counted_page(session, stmt.with_only_columns(*ROW_COLUMNS), stmt.with_only_columns(User.id),
+                                    SORTS[query.sort], query, kept)
     page.notes = [note] if query.q and (note := search.condition("users", query.q)[1]) else []
-    key = None if query.q else ("users", tuple(sorted(query.filters.items())))
-    return with_count(page, query, lambda: list_counts.bounded_count(session, stmt.with_only_columns(User.id), key))
+    return page
 
 
 def recent_activity(session: Session, user: User, limit: int = 20) -> list[AuditRecord]:
