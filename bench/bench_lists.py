@@ -7,8 +7,9 @@ SQL statements per request, and the page's own cost: the median minus that of a 
 signed-in request (`/_bench/bare`, the floor of every page) and minus that of the bare layout
 (`/_bench/layout`, base.html with an empty content block, which the layout work owns).
 
-Run:  .venv/bin/python bench/bench_lists.py [--db backoffice_bench_lists] [-n 200] [--profile C1]
-      [--pages C1,U1]  (--profile prints cProfile's top 20 for those pages)
+Run:  .venv/bin/python bench/bench_lists.py [--db backoffice_bench_lists] [-n 300] [--rounds 10]
+      [--pages C1,U1] [--partial] [--profile C1 [--match REGEX]]
+      (--profile prints cProfile's top 20, by CPU time, for those pages)
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def _backend_cpu(pids: list[int]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default=os.environ.get("BENCH_DB", "backoffice_bench_lists"))
-    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("-n", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=10, help="the n requests per page, interleaved in rounds")
     parser.add_argument("--pages", default="")
     parser.add_argument("--profile", default="", help="comma-separated page names to profile")
     parser.add_argument("--match", default="", help="only profile lines whose path matches this regex")
@@ -117,28 +119,36 @@ def main() -> None:
     headers = {"HX-Request": "true"} if args.partial else {}
     chosen = [p for p in (args.pages.split(",") if args.pages else pages) if p]
     chosen = ["bare", "layout", *(p for p in chosen if p not in ("bare", "layout"))]
-    print(f"database {args.db}; {args.n} requests per page after {args.warmup}; "
+    print(f"database {args.db}; {args.n} requests per page after {args.warmup}, in {args.rounds} rounds; "
           f"{'htmx partial' if args.partial else 'full page'}; loadavg {os.getloadavg()[0]:.2f}")
     print(f"{'page':6} {'app ms':>7} {'p90':>6} {'db ms':>6} {'-bare':>6} {'-layout':>7} {'SQL':>4} {'KB':>5}  url")
-    floor = layout = 0.0
+    samples: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    getters: dict[str, Callable[[], Any]] = {}
+    sizes: dict[str, int] = {}
     for name in chosen:
         url = pages[name]
-        get: Callable[[], Any] = lambda url=url: client.get(url, headers=headers)  # noqa: E731
-        resp = get()
+        getters[name] = lambda url=url: client.get(url, headers=headers)  # noqa: E731
+        resp = getters[name]()
         if resp.status_code != 200:
             print(f"{name:6} HTTP {resp.status_code} {url}: {resp.get_data(as_text=True)[:300]}")
             continue
         for _ in range(args.warmup):
-            get()
-        pids = backends()
-        times, dbs, counts = [], [], []
-        for _ in range(args.n):
-            before_db, before_n = _backend_cpu(pids), statements[0]
-            start = time.process_time()
-            resp = get()
-            times.append(time.process_time() - start)
-            dbs.append(_backend_cpu(pids) - before_db)
-            counts.append(statements[0] - before_n)
+            getters[name]()
+        samples[name], sizes[name] = ([], [], []), len(resp.data)
+    pids = backends()
+    # Round-robin over the pages, so a change of the machine's load touches every page alike.
+    for _ in range(args.rounds):
+        for name, (times, dbs, counts) in samples.items():
+            get = getters[name]
+            for _ in range(max(1, args.n // args.rounds)):
+                before_db, before_n = _backend_cpu(pids), statements[0]
+                start = time.process_time()
+                get()
+                times.append(time.process_time() - start)
+                dbs.append(_backend_cpu(pids) - before_db)
+                counts.append(statements[0] - before_n)
+    floor = layout = 0.0
+    for name, (times, dbs, counts) in samples.items():
         med = statistics.median(times) * 1000
         p90 = statistics.quantiles(times, n=10)[-1] * 1000
         db_ms = statistics.mean(dbs) * 1000  # ticks are 10 ms: the mean, not the median
@@ -147,18 +157,19 @@ def main() -> None:
         if name == "layout":
             layout = med
         print(f"{name:6} {med:7.2f} {p90:6.2f} {db_ms:6.2f} {med - floor:6.2f} {med - layout:7.2f} "
-              f"{statistics.median(counts):4.0f} "
-              f"{len(resp.data) / 1024:5.1f}  {url}")
-        if name in args.profile.split(","):
-            prof = cProfile.Profile(time.process_time)  # CPU, not time spent waiting for PostgreSQL
-            prof.enable()
-            for _ in range(50):
-                get()
-            prof.disable()
-            restrict = [args.match, 30] if args.match else [20]
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(*restrict)
-            if not args.match:
-                pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+              f"{statistics.median(counts):4.0f} {sizes[name] / 1024:5.1f}  {pages[name]}")
+    print(f"loadavg at the end {os.getloadavg()[0]:.2f}")
+    for name in (p for p in args.profile.split(",") if p in getters):
+        prof = cProfile.Profile(time.process_time)  # CPU, not time spent waiting for PostgreSQL
+        prof.enable()
+        for _ in range(50):
+            getters[name]()
+        prof.disable()
+        print(f"== {name} {pages[name]}: cProfile of 50 requests (CPU time)")
+        restrict = [args.match, 30] if args.match else [20]
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(*restrict)
+        if not args.match:
+            pstats.Stats(prof).sort_stats("tottime").print_stats(20)
 
 
 if __name__ == "__main__":
