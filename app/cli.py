@@ -74,13 +74,20 @@ def ensure_roles() -> None:
 @click.option("--customers", default=200, show_default=True)
 @click.option("--tickets", default=2000, show_default=True)
 @click.option("--seed", "seed_value", default=42, show_default=True)
+@click.option("--audit", "audit_records", default=0, show_default=True,
+              help="Also append this many audit records (a valid hash chain over two years).")
+@click.option("--audit-only", is_flag=True, help="Only append the --audit records to the existing data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when tickets already exist.")
-def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty: bool) -> None:
+def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, audit_records: int, audit_only: bool,
+             if_empty: bool) -> None:
     """Load demo data (fast enough for 1,000,000 tickets)."""
     from app.seed import seed
 
     ensure_default_roles(db_session())
     db_session().commit()
+    if audit_only:
+        _seed_audit(audit_records, seed_value)
+        return
     present = if_empty and db_session().execute(text("SELECT EXISTS (SELECT 1 FROM support_tickets)")).scalar()
     db_session().rollback()  # the seed alters tables on its own connection: hold no lock on them
     if present:
@@ -96,6 +103,16 @@ def seed_cmd(users: int, customers: int, tickets: int, seed_value: int, if_empty
     started = time.perf_counter()
     scored = health.recompute_all(db_session(), Actor.system("seed"))
     click.echo(f"health scores for {scored} customers in {time.perf_counter() - started:.1f}s")
+    if audit_records:
+        _seed_audit(audit_records, seed_value)
+
+
+def _seed_audit(n: int, seed_value: int) -> None:
+    from app.seed_audit import seed_audit
+
+    db_session().rollback()  # the seed appends on its own connection, under the chain's lock
+    count, seconds = seed_audit(db.engine, n, seed_value, progress=lambda m: click.echo(f"  {m}"))
+    click.echo(f"appended {count} audit records in {seconds:.1f}s")
 
 
 @click.command("wait-for-services")

@@ -2,7 +2,7 @@
 # Measure the portal's pages with the peer's HTTP harness (bench-peer/http_bench.sh: a check request,
 # 20 sequential curls for the median server time, then wrk -t2 -c8 -d15s for requests/s and latency).
 # The portal must be running (bench/serve.sh start). Writes bench/out/pages-<UTC time>.md.
-# Usage: bench/pages.sh [NAME=PATH ...]     (default: the peer's five pages, customers and the dashboard)
+# Usage: bench/pages.sh [NAME=PATH ...]     (default: the peer's five pages, customers, users, audit, the dashboard)
 # Env: everything http_bench.sh takes (DURATION, CURLS, SKIP_WRK, ...); RUN_LABEL; SEARCH_DURATION (P3).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -18,7 +18,7 @@ word=$(q "SELECT split_part(lower(company_name), ' ', 1) FROM customers WHERE id
 if [ $# -eq 0 ]; then
   set -- "P1=/tickets" "P2=/tickets?status=open&priority=high" "P4=/tickets?page=200" "P5=/tickets/$ticket" \
     "C1=/customers" "C2=/customers?q=$word" "C3=/customers?tier=enterprise&status=active&sort=company" \
-    "C4=/customers/$customer" "D1=/"
+    "C4=/customers/$customer" "U1=/users" "A1=/audit" "D1=/"
   search=("P3=/tickets?q=refund")
 else
   search=()
@@ -29,7 +29,8 @@ out="$BENCH_OUT/pages-$stamp.md"
   echo "# Backoffice pages, $stamp"
   echo
   echo "Portal: gunicorn wsgi:app, 4 sync workers, $BENCH_BASE, database $BENCH_DB;"
-  echo "tickets: $(q 'SELECT count(*) FROM support_tickets'), customers: $(q 'SELECT count(*) FROM customers');"
+  echo "tickets: $(q 'SELECT count(*) FROM support_tickets'), customers: $(q 'SELECT count(*) FROM customers'),"
+  echo "audit records: $(q 'SELECT coalesce(max(chain_index), 0) FROM audit.audit_log');"
   echo "machine: $(nproc) CPUs, loadavg at start $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
 } > "$out"

@@ -2,7 +2,8 @@
 # Create and seed the benchmark database (backoffice_bench): migrate, 200 staff, 100,000 customers,
 # 1,000,000 tickets in the peer's shape, and a bench admin with a known password and two-factor secret.
 # Usage: bench/setup.sh            (RESET=1 drops and recreates an existing database;
-#        BENCH_TICKETS=N seeds fewer tickets, BENCH_DB=name another database)
+#        BENCH_TICKETS=N seeds fewer tickets, BENCH_DB=name another database,
+#        BENCH_AUDIT=N audit records, default 1,000,000: appended when the database has fewer)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bench_env
@@ -22,6 +23,13 @@ if [ -z "$exists" ]; then
 else
   echo "$BENCH_DB exists; seeding skipped (RESET=1 to recreate)"
   flask db upgrade
+fi
+audit_want=${BENCH_AUDIT:-1000000}
+audit_have=$(psql "$BENCH_DATABASE_URL" -Atc "SELECT coalesce(max(chain_index), 0) FROM audit.audit_log")
+if [ "$audit_have" -lt "$audit_want" ]; then
+  echo "== appending $((audit_want - audit_have)) audit records (timed) =="
+  /usr/bin/time -f "audit seed wall %e s, max RSS %M KB" \
+    "$VENV/bin/flask" --app wsgi seed --audit "$((audit_want - audit_have))" --audit-only 2>&1 | tee "$BENCH_OUT/seed-audit.log"
 fi
 flask create-admin --email "$BENCH_ADMIN_EMAIL" --name "Load Tester" --password "$BENCH_ADMIN_PASSWORD"
 # The admin role requires two-factor sign-in: enrol with a secret the bench keeps (bench/login.py uses it).

@@ -14,15 +14,15 @@ from typing import Any, cast
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from app import csv_safe
 from app.models import AuditRecord, User
-from app.services import audit, jobs
+from app.services import audit, jobs, list_counts
 from app.services.actor import Actor
 from app.services.errors import Conflict, NotFound
-from app.services.listing import Count, ListQuery, Page, Position, SortKey, bounded_count, fetch_page, with_count
+from app.services.listing import Count, ListQuery, Page, Position, SortKey, fetch_page, with_count
 from app.services.uow import transaction
 
 EXPORT_JOB = "workers.jobs.audit.export_audit_csv"
@@ -105,20 +105,30 @@ def list_query(f: AuditFilters, before: int | None = None, limit: int = 50) -> L
                      start=Position(after=(before,)) if before else Position())
 
 
-def list_records(session: Session, actor: Actor, query: ListQuery) -> Page[AuditRecord]:
-    """One page, newest first, strictly before the cursor's chain index (keyset), and its count."""
+# What the screen shows of a record (not the hashes): plain columns, no ORM objects.
+# The address as text (host() has no /32), not parsed into an ipaddress object per row.
+_C = AuditRecord.__table__.c
+ROW_COLUMNS = (_C.chain_index, _C.occurred_at, _C.actor_label, _C.action, _C.target_type, _C.target_id,
+               _C.changes, func.host(_C.ip).label("ip"), _C.correlation_id)
+
+
+def list_record_rows(session: Session, actor: Actor, query: ListQuery) -> Page[Row[Any]]:
+    """One page of rows of ROW_COLUMNS, newest first, strictly before the cursor's chain index (keyset),
+    and its count. Unfiltered and from the head, the page's first row is the head, so its index is the
+    exact count without asking for it."""
     actor.require("audit:read")
     f = AuditFilters.from_mapping(query.filters)
     conds = conditions(session, f)
-    page = fetch_page(session, select(AuditRecord).where(*conds), SORT, query, entity=True)
-    return with_count(page, query, lambda: _count(session, conds))
-
-
-def _count(session: Session, conds: list[ColumnElement[bool]]) -> Count:
-    """Exact for no filter (the head index: the chain has no gaps), else bounded."""
-    if not conds:
-        return Count(audit.head(session)[0], exact=True)
-    return bounded_count(session, select(AuditRecord.chain_index).where(*conds))
+    rows = select(*ROW_COLUMNS).where(*conds)
+    if conds:
+        kept = ("audit", tuple(sorted(f.as_dict().items())))
+        return list_counts.counted_page(session, rows, select(AuditRecord.chain_index).where(*conds), SORT, query, kept)
+    # Unfiltered, the count is exact: the head's index (the chain has no gaps).
+    page = fetch_page(session, rows, SORT, query)
+    if query.start.after is None and page.rows:
+        page.count = Count(page.rows[0].chain_index, exact=True) if query.with_count else None
+        return page
+    return with_count(page, query, lambda: Count(audit.head(session)[0], exact=True))
 
 
 # ---- CSV export (an RQ job; the file waits in Redis for an hour) ----

@@ -9,15 +9,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import search
-from app.models import AuditRecord, Customer, CustomerHealth, Invoice, Ticket
+from app.models import Customer, CustomerHealth, Invoice
 from app.models.base import utcnow
 from app.models.customer import TIERS
-from app.services import audit, events
+from app.services import audit, events, list_counts
 from app.services.actor import Actor
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.listing import ListQuery, Page, SortKey, bounded_count, fetch_page, with_count
@@ -98,6 +98,27 @@ def list_customers(session: Session, actor: Actor, query: ListQuery) -> Page[Cus
     return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(Customer.id)))
 
 
+# What a row of the customer list shows: plain columns, no ORM objects (nor the health components).
+ROW_COLUMNS = (Customer.id, Customer.company_name, Customer.contact_name, Customer.contact_email,
+               Customer.subscription_tier, Customer.status, Customer.updated_at, CustomerHealth.score,
+               CustomerHealth.band, CustomerHealth.computed_at)
+
+
+def list_customer_rows(session: Session, actor: Actor, query: ListQuery) -> Page[Row[Any]]:
+    """list_customers for the screen: the same page, as rows of ROW_COLUMNS (then the sort key)."""
+    stmt = _filtered(actor, query)
+    key = SORTS[query.sort]
+    hidden = [func.coalesce(c, c) for c in key.columns] if query.q else None
+    # The estimate is kept per view: its filters, and the scoped grants of a reader without customers:read.
+    scoped = not actor.can("customers:read")
+    scope = tuple(sorted(g for g in actor.grants if g.startswith("customers:"))) if scoped else None
+    kept = None if query.q else ("customers", tuple(sorted(query.filters.items())), scope)
+    page = list_counts.counted_page(session, stmt.with_only_columns(*ROW_COLUMNS), stmt.with_only_columns(Customer.id),
+                                    key, query, kept, order_columns=hidden)
+    page.notes = [note] if query.q and (note := search.condition("customers", query.q)[1]) else []
+    return page
+
+
 def _load(session: Session, customer_id: object, lock: bool = False) -> Customer:
     stmt = select(Customer).where(Customer.id == _uuid_or_nil(customer_id))
     customer = session.scalar(stmt.with_for_update() if lock else stmt)
@@ -116,20 +137,6 @@ def get_customer_for(session: Session, actor: Actor, customer_id: object) -> Cus
     return customer
 
 
-def recent_tickets(session: Session, actor: Actor, customer: Customer, limit: int = 20) -> list[Ticket]:
-    if not actor.can("tickets:read"):
-        return []
-    stmt = select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.updated_at.desc()).limit(limit)
-    return list(session.scalars(stmt))
-
-
-def invoices_for(session: Session, actor: Actor, customer: Customer, limit: int = 24) -> list[Invoice]:
-    if not actor.can("invoices:read", customer):
-        return []
-    stmt = select(Invoice).where(Invoice.customer_id == customer.id).order_by(Invoice.issued_at.desc()).limit(limit)
-    return list(session.scalars(stmt))
-
-
 def revenue_for(session: Session, customer_id: uuid.UUID) -> Revenue:
     """Monthly recurring: the latest paid recurring invoice. Lifetime: all paid invoices."""
     paid = and_(Invoice.customer_id == customer_id, Invoice.status == "paid")
@@ -138,15 +145,6 @@ def revenue_for(session: Session, customer_id: uuid.UUID) -> Revenue:
     )
     lifetime = session.scalar(select(func.coalesce(func.sum(Invoice.amount), 0)).where(paid))
     return Revenue(Decimal(latest or 0), Decimal(lifetime or 0))
-
-
-def recent_activity(session: Session, customer: Customer, invoice_ids: list[uuid.UUID], limit: int = 20) -> list[Any]:
-    targets = or_(
-        and_(AuditRecord.target_type == "customer", AuditRecord.target_id == str(customer.id)),
-        and_(AuditRecord.target_type == "invoice", AuditRecord.target_id.in_([str(i) for i in invoice_ids])),
-    )
-    stmt = select(AuditRecord).where(targets).order_by(AuditRecord.chain_index.desc()).limit(limit)
-    return list(session.scalars(stmt))
 
 
 # ---------------------------------------------------------------- changing

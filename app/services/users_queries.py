@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from app import search
 from app.models import AuditRecord, Role, User, UserSession
 from app.models.user import USER_STATUSES
+from app.services import list_counts
 from app.services.actor import Actor
 from app.services.listing import ListQuery, Page, SortKey, bounded_count, fetch_page, with_count
 
@@ -56,6 +57,21 @@ def list_users(session: Session, actor: Actor, query: ListQuery) -> Page[User]:
     page = fetch_page(session, stmt, SORTS[query.sort], query, entity=True)
     page.notes = [note] if query.q and (note := search.condition("users", query.q)[1]) else []
     return with_count(page, query, lambda: bounded_count(session, stmt.with_only_columns(User.id)))
+
+
+# What a row of the users list shows: plain columns, no ORM objects.
+ROW_COLUMNS = (User.id, User.name, User.email, User.role_name, User.status, User.last_login_at, User.created_at)
+
+
+def list_user_rows(session: Session, actor: Actor, query: ListQuery) -> Page[Row[Any]]:
+    """list_users for the screen: the same page, as rows of ROW_COLUMNS (then the sort key)."""
+    actor.require("users:read")
+    stmt = _filtered(query.q, query.filters)
+    kept = None if query.q else ("users", tuple(sorted(query.filters.items())))
+    page = list_counts.counted_page(session, stmt.with_only_columns(*ROW_COLUMNS), stmt.with_only_columns(User.id),
+                                    SORTS[query.sort], query, kept)
+    page.notes = [note] if query.q and (note := search.condition("users", query.q)[1]) else []
+    return page
 
 
 def recent_activity(session: Session, user: User, limit: int = 20) -> list[AuditRecord]:

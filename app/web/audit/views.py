@@ -10,8 +10,8 @@ from app.auth.permissions import require
 from app.extensions import db_session
 from app.services import audit_log, audit_view
 from app.services.audit_log import AuditFilters
-from app.web import listing
-from app.web.audit import bp
+from app.web import list_view, listing
+from app.web.audit import bp, rows
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, render
 
@@ -27,13 +27,18 @@ def _context() -> dict[str, Any]:
     cursor = int(before) if re.fullmatch(r"[0-9]{1,18}", before) else None
     if before and cursor is None:
         params.notes.append("Ignored “before”: it must be a record number.")
-    f = AuditFilters.from_mapping(params.filters)
-    page = audit_log.list_records(db_session(), current_actor(), audit_log.list_query(f, cursor, PER_PAGE))
+    f, actor = AuditFilters.from_mapping(params.filters), current_actor()
+    page = audit_log.list_record_rows(db_session(), actor, audit_log.list_query(f, cursor, PER_PAGE))
+    query, base = urlencode(f.as_dict()), url_for("audit.index")
+    next_before = page.next.after[0] if page.next and page.next.after else None
     return {
-        "filters": f, "entries": audit_view.entries(db_session(), page.rows),
+        "filters": f, "lines": rows.lines(audit_view.entries(db_session(), page.rows)),
         "notes": params.notes, "cursor": cursor,
-        "estimate": page.estimate, "query": urlencode(f.as_dict()),
-        "next_before": page.next.after[0] if page.next and page.next.after else None,
+        "estimate": page.estimate, "query": query,
+        "next_before": next_before,
+        "newest_href": f"{base}?{query}",
+        "older_href": f"{base}?{query}{'&' if query else ''}before={next_before or ''}",
+        "allowed": list_view.allowed(actor, ["audit:export"]),
     }
 
 

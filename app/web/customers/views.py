@@ -9,15 +9,18 @@ from app.auth.permissions import require
 from app.extensions import db_session
 from app.models.customer import CUSTOMER_STATUSES, TIERS
 from app.models.health import BANDS
-from app.services import csat, customers, health, health_score
+from app.services import customer_profile, customers, health_score
 from app.services.errors import Conflict, Invalid
-from app.web import listing
+from app.web import list_view, listing
 from app.web.context import current_actor
 from app.web.customers import bp
 from app.web.customers.forms import CustomerForm
+from app.web.customers.rows import customer_row
 from app.web.htmx import is_partial, render, toast
 
 FILTERS = {"tier": TIERS, "status": CUSTOMER_STATUSES, "health": BANDS}
+COLUMNS = (("company", "Company"), ("email", "Contact"), ("tier", "Tier"), ("status", "Status"),
+           ("health", "Health"), ("updated", "Updated"))
 
 
 def _list_context() -> dict[str, Any]:
@@ -26,11 +29,18 @@ def _list_context() -> dict[str, Any]:
     unknown = sorted(k for k in request.args if k not in known)
     if unknown:
         params.notes.append(f"Ignored unknown parameter “{', '.join(unknown)[:60]}”.")
+    actor, base = current_actor(), url_for("customers.index")
+    page = listing.page_of(customers.list_customer_rows(db_session(), actor, params.list_query()), params)
+    page.rows = [customer_row(r, base) for r in page.rows]
     return {
-        "page": listing.page_of(customers.list_customers(db_session(), current_actor(), params.list_query()), params),
+        "page": page,
         "params": params,
         "tiers": TIERS,
         "statuses": CUSTOMER_STATUSES,
+        "base": base,
+        "headers": list_view.headers(params, base, COLUMNS),
+        "pager": list_view.pager(page, base, "customers"),
+        "allowed": list_view.allowed(actor, ["customers:create"]),
     }
 
 
@@ -56,23 +66,28 @@ def new() -> Any:
     return render("customers/form.html", block="customer_form", status=status, form=form, customer=None)
 
 
+PROFILE_PERMISSIONS = ("customers:update", "customers:suspend", "invoices:update")
+
+
 def _profile(customer_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
-    session, actor = db_session(), current_actor()
-    customer = customers.get_customer_for(session, actor, customer_id)
-    invoices = customers.invoices_for(session, actor, customer)
+    actor = current_actor()
+    p = customer_profile.profile_for(db_session(), actor, customer_id)
+    allowed = {**list_view.allowed(actor, PROFILE_PERMISSIONS, p.customer.id),
+               **list_view.allowed(actor, ["health:manage"])}
     return {
-        "customer": customer,
-        "invoices": invoices,
-        "revenue": customers.revenue_for(session, customer.id),
-        "tickets": customers.recent_tickets(session, actor, customer),
-        "activity": customers.recent_activity(session, customer, [i.id for i in invoices]),
-        "health": customer.health,
+        "customer": p.customer,
+        "invoices": p.invoices,
+        "revenue": p.revenue,
+        "tickets": p.tickets,
+        "activity": p.activity,
+        "health": p.health,
         "health_labels": health_score.LABELS,
-        "trend": health.trend(session, customer),
-        "weights": health.weights(session),
-        "meta_rows": list((customer.metadata_ or {}).items()),
+        "trend": p.trend,
+        "weights": p.weights,
+        "meta_rows": list(p.customer.metadata_.items()),
         "meta_errors": {},
-        "satisfaction": csat.customer_score(session, customer.id),
+        "satisfaction": p.satisfaction,
+        "allowed": allowed,
         **extra,
     }
 

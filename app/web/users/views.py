@@ -13,27 +13,40 @@ from app.auth.permissions import require
 from app.extensions import db_session
 from app.services import users
 from app.services.errors import Invalid
-from app.services.users_queries import DEFAULT_SORT, SORTS, filter_choices, list_users, role_names
-from app.web import listing
+from app.services.users_queries import DEFAULT_SORT, SORTS, filter_choices, list_user_rows, role_names
+from app.web import list_view, listing
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, is_partial, push_url, render, render_regions, toast
 from app.web.users import bp
 from app.web.users.forms import UserForm, show_errors
+from app.web.users.rows import user_row
+
+COLUMNS = (("name", "Name"), ("email", "Email"), ("role", "Role"))
+LATER_COLUMNS = (("last_login_at", "Last sign-in"), ("created_at", "Created"))
+PERMISSIONS = ("users:create", "users:set_role", "users:suspend")
 
 
-def _user_form(data: Any = None) -> UserForm:
+def _user_form(data: Any = None, roles: list[str] | None = None) -> UserForm:
     form = UserForm(formdata=data)
-    form.role.choices = [("", "Choose a role…"), *((r, r) for r in role_names(db_session()))]
+    form.role.choices = [("", "Choose a role…"), *((r, r) for r in (roles or role_names(db_session())))]
     return form
 
 
 def list_context(args: Mapping[str, str], form: UserForm | None = None, **extra: Any) -> dict[str, Any]:
     """Everything the list screen and each of its blocks needs (one builder for both paths)."""
+    actor, base = current_actor(), url_for("users.index")
+    allowed = list_view.allowed(actor, PERMISSIONS)
     choices = filter_choices(db_session())
     params = listing.parse(args, SORTS, DEFAULT_SORT, choices=choices, dates=["created_after"])
-    page = listing.page_of(list_users(db_session(), current_actor(), params.list_query()), params)
-    return {"page": page, "params": params, "choices": choices, "form": form or _user_form(),
-            "bulk": None, "oob": False, **extra}
+    page = listing.page_of(list_user_rows(db_session(), actor, params.list_query()), params)
+    page.rows = [user_row(r, base) for r in page.rows]
+    if form is None and allowed["users:create"]:  # no form for a viewer who may not invite
+        form = _user_form(roles=choices["role"])
+    return {"page": page, "params": params, "choices": choices, "form": form, "bulk": None, "oob": False,
+            "allowed": allowed, "view_query": params.query(),
+            "headers": list_view.headers(params, base, COLUMNS),
+            "later_headers": list_view.headers(params, base, LATER_COLUMNS),
+            "pager": list_view.pager(page, base, "users"), **extra}
 
 
 def _view_args() -> MultiDict[str, str]:
@@ -48,7 +61,7 @@ def index() -> Any:
     resp = render("users/index.html", block="user_table", **ctx)
     if is_partial():
         # The address bar shows the canonical view (no empty filters), so it can be bookmarked.
-        query = ctx["params"].query()
+        query = ctx["view_query"]
         push_url(resp, url_for("users.index") + (f"?{query}" if query else ""))
     return resp
 

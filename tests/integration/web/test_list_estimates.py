@@ -1,0 +1,71 @@
+"""A list's planner estimate is kept a few seconds (no EXPLAIN on every view); small lists are still counted
+exactly on every view, in the page's own query once their estimate is known."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.services import list_counts, listing
+from tests.factories import make_customer
+
+
+@pytest.fixture()
+def statements(app: Flask) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        seen.append(sql)
+
+    with app.app_context():
+        engine = db.engine
+    list_counts.forget()
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+    list_counts.forget()
+
+
+def _explains(seen: list[str]) -> int:
+    return sum(s.startswith("EXPLAIN") for s in seen)
+
+
+def test_a_small_list_is_counted_exactly_on_every_view_in_its_page_query(
+    viewer_client: FlaskClient, db_session: Session, statements: list[str]
+) -> None:
+    for i in range(8):
+        make_customer(db_session, company_name=f"Kept {i}", subscription_tier="starter")
+    url = "/customers?per_page=2&tier=starter"
+    assert "8 customers" in viewer_client.get(url).get_data(as_text=True)
+    assert _explains(statements) == 1
+    make_customer(db_session, company_name="Kept 8", subscription_tier="starter")
+    statements.clear()
+    assert "9 customers" in viewer_client.get(url).get_data(as_text=True)  # counted again, not kept
+    customer_reads = [s for s in statements if "FROM customers" in s]
+    assert _explains(statements) == 0 and len(customer_reads) == 1  # the count rode along in the page
+
+
+def test_a_large_estimate_is_asked_once_per_view(
+    viewer_client: FlaskClient, db_session: Session, statements: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(8):
+        make_customer(db_session, company_name=f"Kept {i}", subscription_tier="starter")
+    monkeypatch.setattr(listing, "COUNT_CAP", 1)
+    monkeypatch.setattr(listing, "PLANNER_SLACK", 1)  # any estimate over 1 is now too many to count
+    for _ in range(3):
+        assert "Kept" in viewer_client.get("/customers?per_page=2").get_data(as_text=True)
+    assert _explains(statements) == 1
+    viewer_client.get("/customers?per_page=2&tier=starter")  # another view: its own estimate
+    viewer_client.get("/customers?per_page=2&q=kept")  # a search: never kept
+    viewer_client.get("/customers?per_page=2&q=kept")
+    assert _explains(statements) == 4
+    list_counts.forget()
+    viewer_client.get("/customers?per_page=2")
+    assert _explains(statements) == 5
