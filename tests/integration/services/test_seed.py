@@ -1,4 +1,4 @@
-"""The seed writes search vectors itself; they must equal what PostgreSQL computes."""
+"""The seed writes search vectors and pairs itself; they must equal what PostgreSQL computes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def test_seeded_search_vectors_equal_postgres_own(app: Flask) -> None:
             found = db.session.execute(text(
                 "SELECT count(*) FROM support_tickets WHERE search_vector @@ websearch_to_tsquery('english', 'refunds')"
             )).scalar()
+            pair_mismatches = db.session.execute(text(
+                "SELECT count(*) FROM support_tickets WHERE search_pairs IS NULL OR "
+                "ARRAY(SELECT DISTINCT c FROM unnest(search_pairs) c ORDER BY c) <> search_pair_codes(search_vector)"
+            )).scalar()
             containing = db.session.execute(text(
                 "SELECT count(*) FROM support_tickets WHERE title || ' ' || description ILIKE '%refund%'"
             )).scalar()
@@ -29,6 +33,7 @@ def test_seeded_search_vectors_equal_postgres_own(app: Flask) -> None:
             db.session.remove()
             truncate_all(app)
     assert total == 300 and mismatches == 0
+    assert pair_mismatches == 0  # search_pairs equals what the trigger computes from the vector
     assert containing and found == containing  # "refunds" stems to the seeded "refund"
 
 
