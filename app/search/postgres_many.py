@@ -19,7 +19,7 @@ from app.search.postgres import (
     CANDIDATES_PER_HIT,
     HEADLINE,
     customer_condition,
-    is_sparse_estimate,
+    reads_matches,
     ticket_condition,
     tsquery,
     unprepared,
@@ -45,18 +45,21 @@ def _scoped(stmt: Any, model: Any, allowed: list[uuid.UUID] | None) -> Any:
     return stmt if allowed is None else stmt.where(model.id.in_(allowed))
 
 
-def sparse_kinds(session: Session, parsed: Parsed, scopes: Scopes, pairs: list[str]) -> set[str]:
+def sparse_kinds(session: Session, parsed: Parsed, scopes: Scopes, pairs: list[str], limit: int) -> set[str]:
     """The kinds whose matches the planner expects to be few (read the GIN bitmap, then sort)."""
     kinds = [k for k in PLANNED if k in scopes]
     if not kinds:
         return set()
     branches = [_scoped(select(MODELS[k].id).where(_condition(k, parsed, pairs)), MODELS[k], scopes[k])
                 for k in kinds]
-    plan = planner_plan(session, branches[0] if len(branches) == 1 else union_all(*branches))
-    children = plan.get("Plans", []) if plan.get("Node Type") == "Append" else [plan]
-    if len(children) != len(kinds):  # a plan we cannot read per branch: the safe choice for a rare word
+    branches += [select(MODELS[k].id) for k in kinds]  # and each table's size
+    plan = planner_plan(session, union_all(*branches))
+    children = plan.get("Plans", []) if plan.get("Node Type") == "Append" else []
+    if len(children) != len(branches):  # a plan we cannot read per branch: the safe choice for a rare word
         return set(kinds)
-    return {k for k, child in zip(kinds, children, strict=True) if is_sparse_estimate(int(child["Plan Rows"]))}
+    rows = [int(child["Plan Rows"]) for child in children]
+    need = CANDIDATES_PER_HIT * limit
+    return {k for i, k in enumerate(kinds) if reads_matches(rows[i], rows[len(kinds) + i], need)}
 
 
 def _best(kind: str, parsed: Parsed, pairs: list[str], allowed: list[uuid.UUID] | None, sparse: bool,
@@ -97,7 +100,7 @@ def search_many(session: Session, parsed: Parsed, scopes: Scopes, limit: int) ->
         return {}
     pairs = phrase_pairs(session, parsed.words) if "tickets" in scopes else []
     with unprepared(session):
-        sparse = sparse_kinds(session, parsed, scopes, pairs)
+        sparse = sparse_kinds(session, parsed, scopes, pairs, limit)
         parts = [_shown(k, parsed, _best(k, parsed, pairs, allowed, k in sparse, limit))
                  for k, allowed in scopes.items()]
         rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()

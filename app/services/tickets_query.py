@@ -15,7 +15,7 @@ from app import search
 from app.models import AuditRecord, Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
-from app.search.postgres import is_sparse_estimate
+from app.search.postgres import estimates, indexed_counts, reads_matches, unprepared
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
 from app.services.listing import (
@@ -26,7 +26,6 @@ from app.services.listing import (
     bounded_count,
     bounded_counts,
     page_from,
-    planner_rows,
     with_count,
 )
 from app.services.tickets import TAG_MAX, get_ticket_for
@@ -175,10 +174,18 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     if scoped == []:
         actor.require("tickets:read")
     tf = ticket_filter(actor, query)
+    if tf.q:  # a search's plan depends on its words: planned each time (search.postgres.unprepared)
+        with unprepared(session):
+            return _list_tickets(session, query, tf, scoped)
+    return _list_tickets(session, query, tf, scoped)
+
+
+def _list_tickets(session: Session, query: ListQuery, tf: TicketFilter, scoped: list[uuid.UUID] | None) -> Page[Any]:
     key = sort_key(query.sort)
     # One question to the planner serves twice: a rare word reads its GIN bitmap, and the count.
-    estimate = planner_rows(session, _counted(tf, scoped)) if tf.q else None
-    sparse = estimate is not None and is_sparse_estimate(estimate)
+    estimate, total = estimates(session, _counted(tf, scoped)) if tf.q else (None, 0)
+    need = query.start.offset + query.limit + 1
+    sparse = estimate is not None and reads_matches(estimate, total, need)
     ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after,
                           sparse)
     if scoped is not None:  # only resource-scoped grants: just those tickets
@@ -195,7 +202,14 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     )
     result = page_from(list(session.execute(stmt).all()), key, query)
     result.notes = notes
+    if tf.q:
+        return with_count(result, query, lambda: _search_count(session, tf, scoped, estimate))
     return with_count(result, query, lambda: count_matching(session, tf, scoped, estimate))
+
+
+def _search_count(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None, estimate: int | None) -> Count:
+    with indexed_counts(session):
+        return count_matching(session, tf, scoped, estimate)
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:

@@ -47,7 +47,7 @@ def test_only_words_that_may_hold_a_phrase_ask_postgresql() -> None:
 
 
 LEXEMES: dict[str, str | None] = {"billing": "bill", "access": None, "refund": "refund", "card": "card"}
-CODES = {(a, b): f"{a}+{b}" for a in LEXEMES for b in LEXEMES if LEXEMES[a] and LEXEMES[b]}
+CODES = {a: {b: f"{a}+{b}" for b in LEXEMES if LEXEMES[b]} for a in LEXEMES if LEXEMES[a]}
 
 
 def test_the_pairs_literal_follows_the_vectors_positions() -> None:
