@@ -22,6 +22,7 @@ from app.services.listing import planner_rows_each
 # Ranking reads every candidate's vector: candidates are the newest matches, so a word found in a
 # quarter of a million tickets costs as much as one found in a hundred.
 CANDIDATES_PER_HIT = 4
+PREFIX_GUESS = 0.0075  # above the planner's flat estimate for a prefix it knows nothing about (0.48 %)
 HEADLINE = f"StartSel={MARK}, StopSel={UNMARK}, MaxWords=18, MinWords=6, MaxFragments=1"
 MIN_TRIGRAM = 3  # shorter patterns cannot use a trigram index
 
@@ -130,11 +131,16 @@ def matching_customers(session: Session, parsed: Parsed, limit: int = 50) -> lis
         return list(session.scalars(select(Customer.id).where(customer_condition(parsed)).limit(limit)))
 
 
-def reads_matches(estimate: int, total: int, need: int) -> bool:
+def reads_matches(estimate: int, total: int, need: int, prefix: bool = False) -> bool:
     """Walk or read. Walking the recency index until `need` matches are found visits about
     need * total / estimate rows; reading every match from the full-text index (its bitmap, then a
     sort) visits `estimate` rows, each costing about the same (a heap page). Read when that is fewer:
-    at a million tickets a word in under ~7,000 of them for a page of 50, ~4,500 for global search."""
+    at a million tickets a word in under ~7,000 of them for a page of 50, ~4,500 for global search.
+    A prefix that matches no frequent lexeme gets the planner's flat guess (about half a percent of
+    the table, whatever it is, even nothing): a walk on a guess can visit every row, so a prefix
+    estimated below PREFIX_GUESS of the table is read."""
+    if prefix and estimate < PREFIX_GUESS * total:
+        return True
     return estimate * estimate < need * max(total, 1)
 
 
@@ -144,11 +150,11 @@ def estimates(session: Session, stmt: Any, model: Any = Ticket) -> tuple[int, in
     return found, total
 
 
-def is_sparse(session: Session, cond: ColumnElement[bool], model: Any, need: int) -> bool:
+def is_sparse(session: Session, cond: ColumnElement[bool], model: Any, need: int, prefix: bool = False) -> bool:
     """Whether reading the matches from their GIN bitmap beats walking the recency index until
     `need` match (a word in one ticket of four fills a page at once; a word in none would walk all
     million)."""
-    return reads_matches(*estimates(session, select(model.id).where(cond), model), need)
+    return reads_matches(*estimates(session, select(model.id).where(cond), model), need, prefix)
 
 
 def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
@@ -156,11 +162,11 @@ def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
 
 
 def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any, query: Any,
-            allowed: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
+            allowed: list[uuid.UUID] | None, limit: int, prefix: bool = False) -> list[uuid.UUID]:
     """Ids of the best `limit` matches among the newest CANDIDATES_PER_HIT * limit, best first."""
     inner = _scoped(select(table.id, table.updated_at, vector.label("v")).where(cond), table.id, allowed)
     # Staff are few: any plan is quick, so their search spends no round trip asking the planner.
-    sparse = table is not User and is_sparse(session, cond, table, CANDIDATES_PER_HIT * limit)
+    sparse = table is not User and is_sparse(session, cond, table, CANDIDATES_PER_HIT * limit, prefix)
     newest = table.updated_at if not sparse else func.coalesce(
         table.updated_at, table.updated_at)  # hidden from the planner: read the bitmap, then sort
     cand = inner.order_by(newest.desc()).limit(CANDIDATES_PER_HIT * limit).subquery("cand")
@@ -174,7 +180,7 @@ def search_tickets(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | 
     # The customers themselves are their own group in global search: tickets match by their own text here.
     cond = ticket_condition(parsed, pairs=phrase_pairs(session, parsed.words))
     with unprepared(session):
-        ids = _ranked(session, cond, Ticket, Ticket.search_vector, query, allowed, limit)
+        ids = _ranked(session, cond, Ticket, Ticket.search_vector, query, allowed, limit, parsed.prefix is not None)
     clean = func.translate(Ticket.description, MARK + UNMARK, "")
     snippet = func.ts_headline("english", clean, query, HEADLINE) if query is not None else None
     return present(session, "tickets", ids, snippet_sql=snippet)
@@ -183,14 +189,14 @@ def search_tickets(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | 
 def search_customers(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
     with unprepared(session):
         ids = _ranked(session, customer_condition(parsed), Customer, Customer.search_vector,
-                      tsquery("simple", parsed), allowed, limit)
+                      tsquery("simple", parsed), allowed, limit, parsed.prefix is not None)
     return present(session, "customers", ids)
 
 
 def search_users(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
     with unprepared(session):
         ids = _ranked(session, user_condition(parsed), User, User.search_vector, tsquery("simple", parsed),
-                      allowed, limit)
+                      allowed, limit, parsed.prefix is not None)
     return present(session, "users", ids)
 
 

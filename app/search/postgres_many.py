@@ -59,7 +59,8 @@ def sparse_kinds(session: Session, parsed: Parsed, scopes: Scopes, pairs: list[s
         return set(kinds)
     rows = [int(child["Plan Rows"]) for child in children]
     need = CANDIDATES_PER_HIT * limit
-    return {k for i, k in enumerate(kinds) if reads_matches(rows[i], rows[len(kinds) + i], need)}
+    prefix = parsed.prefix is not None
+    return {k for i, k in enumerate(kinds) if reads_matches(rows[i], rows[len(kinds) + i], need, prefix)}
 
 
 def _best(kind: str, parsed: Parsed, pairs: list[str], allowed: list[uuid.UUID] | None, sparse: bool,

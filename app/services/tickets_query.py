@@ -185,7 +185,7 @@ def _list_tickets(session: Session, query: ListQuery, tf: TicketFilter, scoped: 
     # One question to the planner serves twice: a rare word reads its GIN bitmap, and the count.
     estimate, total = estimates(session, _counted(tf, scoped)) if tf.q else (None, 0)
     need = query.start.offset + query.limit + 1
-    sparse = estimate is not None and reads_matches(estimate, total, need)
+    sparse = estimate is not None and reads_matches(estimate, total, need, search.parse(tf.q).prefix is not None)
     ids, notes = page_ids(tf, query.sort, query.descending, query.start.offset, query.limit + 1, query.start.after,
                           sparse)
     if scoped is not None:  # only resource-scoped grants: just those tickets

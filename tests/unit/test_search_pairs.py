@@ -57,3 +57,14 @@ def test_the_pairs_literal_follows_the_vectors_positions() -> None:
     # the body continues right after the title's last lexeme (a trailing stop word takes no position)
     assert pairs_literal(["card", "access", "refund"], LEXEMES, CODES, title_words=2) == "{card+refund}"
     assert pairs_literal(["card"], LEXEMES, CODES) == "{}"
+
+
+def test_walk_or_read() -> None:
+    from app.search.postgres import reads_matches
+
+    million = 1_000_000
+    assert not reads_matches(9_000, million, 51)  # a word in one ticket of a hundred: walk the newest
+    assert reads_matches(5_000, million, 51) and reads_matches(100, million, 20)  # rare: read them all
+    assert not reads_matches(5_000, million, 20)  # global search needs only 20 candidates
+    assert reads_matches(4_767, million, 20, prefix=True)  # the planner's guess for an unknown prefix
+    assert not reads_matches(9_000, million, 20, prefix=True)
