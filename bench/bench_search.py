@@ -116,8 +116,8 @@ def main(rounds: int = 30) -> None:
             rows = (f"{len(result.rows)} rows, count {result.count.value}{'' if result.count.exact else ' (about)'}"
                     if hasattr(result, "rows") else
                     ", ".join(f"{g.kind} {len(g.hits)}" for g in result.groups))
-            print(f"| {name} | `{q}` | ≤ {target} | {fastest:.1f} | {median:.1f} | {p90:.1f} | {cpu:.1f} | {db_cpu:.1f} "
-                  f"| {rows} |")
+            print(f"| {name} | `{q}` | ≤ {target} | {fastest:.1f} | {median:.1f} | {p90:.1f} | {cpu:.1f} "
+                  f"| {db_cpu:.1f} | {rows} |")
             s.rollback()
         print("\nload average at the end: " + " / ".join(f"{x:.1f}" for x in os.getloadavg()))
 
