@@ -70,7 +70,7 @@ class SeedResult:
 
 TICKET_COPY = (
     "COPY support_tickets (id, customer_id, assignee_id, title, description, priority, status, created_at,"
-    " updated_at, resolved_at, first_response_due_at, resolution_due_at, search_vector) FROM STDIN"
+    " updated_at, resolved_at, first_response_due_at, resolution_due_at, search_vector, search_pairs) FROM STDIN"
 )
 
 
@@ -109,6 +109,78 @@ def tsvector_literal(words: list[str], lexeme_of: dict[str, str | None], title_w
         if lex is not None:
             positions.setdefault(lex, []).append(f"{last + pos}" + ("B" if title_words else ""))
     return " ".join(f"'{lex}':{','.join(ps)}" for lex, ps in positions.items())
+
+
+Pairs = dict[str, dict[str, str]]  # word -> next word -> the pair's code, as text
+
+
+def pair_codes(driver: Conn, lexeme_of: dict[str, str | None]) -> Pairs:
+    """hashtext('<lexeme> <lexeme>') for every two vocabulary words (stop words aside), as the ticket
+    trigger's search_pair_codes computes it (migration 0018), asked of PostgreSQL once. Keyed by the
+    vocabulary's own string objects (compared by identity: a million rows look up 60 pairs each)."""
+    words = [w for w, lex in lexeme_of.items() if lex is not None]
+    lexes = [lexeme_of[w] for w in words]
+    with driver.cursor() as cur:
+        cur.execute(
+            "SELECT a.i, b.i, hashtext(a.l || ' ' || b.l) FROM unnest(%s::text[]) WITH ORDINALITY a(l, i), "
+            "unnest(%s::text[]) WITH ORDINALITY b(l, i) ORDER BY 1, 2",
+            (lexes, lexes),
+        )
+        found: Pairs = {w: {} for w in words}
+        for a, b, code in cur.fetchall():
+            found[words[a - 1]][words[b - 1]] = str(code)
+        return found
+
+
+def pairs_literal(words: list[str], lexeme_of: dict[str, str | None], pair_of: Pairs, title_words: int = 0) -> str:
+    """The text form of search_pairs for vocabulary words: the code of every two words whose lexemes
+    sit at neighbouring positions of tsvector_literal's vector (duplicates left in: the index keeps one)."""
+    try:  # no stop word (pair_of holds none): every word is at the next position
+        rows = map(pair_of.__getitem__, words)
+        return "{" + ",".join([row[w] for row, w in zip(rows, words[1:], strict=False)]) + "}"
+    except KeyError:
+        pass
+    placed: list[tuple[int, str]] = []
+    last = 0
+    for pos, word in enumerate(words[:title_words], 1):
+        if lexeme_of[word] is not None:
+            placed.append((pos, word))
+            last = pos
+    placed += [(last + pos, w) for pos, w in enumerate(words[title_words:], 1) if lexeme_of[w] is not None]
+    codes = [pair_of[a][b] for (p, a), (q, b) in zip(placed, placed[1:], strict=False) if q == p + 1]
+    return "{" + ",".join(codes) + "}"
+
+
+class _Vectors:
+    """tsvector_literal and pairs_literal for one vocabulary, the quick way: with no stop word in it,
+    word i of a ticket sits at position i + 1, so the vector is written from lookup tables."""
+
+    LONGEST = 128
+
+    def __init__(self, lexeme_of: dict[str, str | None], pair_of: Pairs | None) -> None:
+        self.lexeme_of, self.pair_of = lexeme_of, pair_of
+        self.quoted = {w: f"'{lex}':" for w, lex in lexeme_of.items() if lex is not None}
+        self.plain = len(self.quoted) == len(lexeme_of)
+        self.a = [f"{i}A" for i in range(1, self.LONGEST + 1)]
+        self.b = [f"{i}B" for i in range(1, self.LONGEST + 1)]
+
+    def vector(self, words: list[str], title_words: int) -> str:
+        n = len(words)
+        if not (self.plain and title_words and n <= self.LONGEST):
+            return tsvector_literal(words, self.lexeme_of, title_words)
+        groups: dict[str, list[str]] = {}
+        for word, label in zip(words, self.a[:title_words] + self.b[title_words:n], strict=True):
+            group = groups.get(word)
+            if group is None:
+                groups[word] = [label]
+            else:
+                group.append(label)
+        return " ".join([self.quoted[w] + ",".join(g) for w, g in groups.items()])
+
+    def pairs(self, words: list[str], title_words: int) -> str:
+        if self.pair_of is None:
+            return "\\N"  # the trigger computes them
+        return pairs_literal(words, self.lexeme_of, self.pair_of, title_words)
 
 
 def _pick(r: float, table: tuple[tuple[str, float], ...]) -> str:
@@ -329,12 +401,15 @@ def ticket_rows(
     staff: list[str],
     now_s: int,
     lexeme_of: dict[str, str | None],
+    pair_of: Pairs | None = None,
 ) -> Iterator[str]:
-    """COPY text rows for `n` tickets in the peer's shape (see the module docstring)."""
+    """COPY text rows for `n` tickets in the peer's shape (see the module docstring); without
+    `pair_of`, search_pairs is left to the trigger."""
     words, choices, rand, randint, randrange = WORDS, rnd.choices, rnd.random, rnd.randint, rnd.randrange
     getrandbits, clock = rnd.getrandbits, _Clock()
     statuses, priorities = _slots(STATUS), _slots(PRIORITY)
     n_customers, n_staff = len(customers), len(staff)
+    vectors = _Vectors(lexeme_of, pair_of)
     for i in range(n):
         created = now_s - randrange(TWO_YEARS)
         updated = min(now_s, created + int(60 * DAY * rand() ** 2))
@@ -346,12 +421,13 @@ def ticket_rows(
             target[randrange(len(target))] = "refund"
         assignee = staff[int(rand() * n_staff)] if n_staff and rand() < 0.9 else "\\N"
         resolved = clock(updated) if status in ("solved", "closed") else "\\N"
+        every, n_title = title_words + desc_words, len(title_words)
         yield (
             f"{_ordered_uuid(first_seq + i, getrandbits(64))}\t{customers[int(rand() * n_customers)]}\t"
             f"{assignee}\t{' '.join(title_words).capitalize()}\t{' '.join(desc_words)}\t"
             f"{priorities[int(rand() * 100)]}\t{status}\t{clock(created)}\t{clock(updated)}\t{resolved}\t"
             f"{clock(created + 8 * 3600)}\t{clock(created + 3 * DAY)}\t"
-            f"{tsvector_literal(title_words + desc_words, lexeme_of, len(title_words))}\n"
+            f"{vectors.vector(every, n_title)}\t{vectors.pairs(every, n_title)}\n"
         )
 
 
@@ -363,7 +439,8 @@ def _load_tickets(
     with psycopg.connect(url) as conn:
         conn.execute("SET synchronous_commit = off")
         lexeme_of = lexemes(conn)
-        _copy(conn, TICKET_COPY, ticket_rows(rnd, n, part << 40, customers, staff, now_s, lexeme_of))
+        pair_of = pair_codes(conn, lexeme_of)
+        _copy(conn, TICKET_COPY, ticket_rows(rnd, n, part << 40, customers, staff, now_s, lexeme_of, pair_of))
 
 
 def _start_ticket_loaders(
@@ -401,8 +478,8 @@ def _restore(url: str, indexes: list[str], foreign_keys: list[str]) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         for table in LOADED:
             conn.execute(f"VACUUM ANALYZE {table}")
-    # The full-text GIN index takes longest: start it first; the rest share the other connection.
-    pending = sorted(indexes, key=lambda d: "search_vector" not in d)
+    # The full-text GIN indexes take longest: one starts on each connection; the rest follow on either.
+    pending = sorted(indexes, key=lambda d: 0 if "search_vector" in d else 1 if "search_pairs" in d else 2)
     lock = threading.Lock()
     errors: list[BaseException] = []
 

@@ -4,7 +4,9 @@ Run after bench/setup.sh with BENCH_DB=backoffice_bench_search:
     .venv/bin/python bench/bench_search.py [ROUNDS]
 Each case is the service call a page makes (the ticket list's search box, global search across the
 three kinds), timed with perf_counter around the call inside the app process, ROUNDS times after one
-warm-up; min, median, 90th percentile and the app process's own CPU time go into a Markdown table.
+warm-up; min, median, 90th percentile, the app process's own CPU time and the CPU time of the
+PostgreSQL backend that served it (from /proc: the bench must run on the database's machine) go into a
+Markdown table. With `source bench/env.sh; bench_env` first, the app runs with production settings.
 The machine is shared: medians of many runs, measured server-side, not wall-clock through HTTP.
 """
 
@@ -33,21 +35,36 @@ def _app() -> Any:
     return create_app()
 
 
-def _time(fn: Callable[[], Any], rounds: int) -> tuple[float, float, float, float, Any]:
-    """min, median and p90 wall time, and the median CPU time of this (the app's) process, in ms."""
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu_ms(pid: int) -> float:
+    """User + system CPU of a PostgreSQL backend on this machine (/proc), in ms (10 ms ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) * TICK_MS
+
+
+def _time(fn: Callable[[], Any], rounds: int, backend: int) -> tuple[float, float, float, float, float, Any]:
+    """min, median and p90 wall time, the median CPU time of this (the app's) process, and the mean
+    CPU time of the PostgreSQL backend serving it (whose clock ticks in 10 ms steps), in ms."""
     result = fn()  # warm-up
     took, cpu = [], []
+    db_started = _backend_cpu_ms(backend)
     for _ in range(rounds):
         started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
         took.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
+    db_cpu = (_backend_cpu_ms(backend) - db_started) / rounds
     took.sort()
-    return took[0], statistics.median(took), took[int(len(took) * 0.9) - 1], statistics.median(cpu), result
+    return took[0], statistics.median(took), took[int(len(took) * 0.9) - 1], statistics.median(cpu), db_cpu, result
 
 
 def main(rounds: int = 30) -> None:
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, text
 
     from app.extensions import db
     from app.models import Customer, Ticket
@@ -91,14 +108,16 @@ def main(rounds: int = 30) -> None:
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"{total:,} tickets · {rounds} rounds per case after one warm-up · server-side, in-process · "
               f"load average {load} on {os.cpu_count()} cores at the start\n")
-        print("| case | query | target | min ms | median ms | p90 ms | app CPU ms | result |")
-        print("|---|---|---|---|---|---|---|---|")
+        backend = int(s.scalar(text("SELECT pg_backend_pid()")) or 0)
+        print("| case | query | target | min ms | median ms | p90 ms | app CPU ms | db CPU ms | result |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for name, q, fn, target in cases:
-            fastest, median, p90, cpu, result = _time(fn, rounds)
+            fastest, median, p90, cpu, db_cpu, result = _time(fn, rounds, backend)
             rows = (f"{len(result.rows)} rows, count {result.count.value}{'' if result.count.exact else ' (about)'}"
                     if hasattr(result, "rows") else
                     ", ".join(f"{g.kind} {len(g.hits)}" for g in result.groups))
-            print(f"| {name} | `{q}` | ≤ {target} | {fastest:.1f} | {median:.1f} | {p90:.1f} | {cpu:.1f} | {rows} |")
+            print(f"| {name} | `{q}` | ≤ {target} | {fastest:.1f} | {median:.1f} | {p90:.1f} | {cpu:.1f} "
+                  f"| {db_cpu:.1f} | {rows} |")
             s.rollback()
         print("\nload average at the end: " + " / ".join(f"{x:.1f}" for x in os.getloadavg()))
 

@@ -47,6 +47,7 @@ class Ticket(UUIDPk, Timestamps, Base):
         Index("ix_support_tickets_created_at", "created_at", "id"),
         Index("ix_support_tickets_tags", "tags", postgresql_using="gin"),
         Index("ix_support_tickets_search", "search_vector", postgresql_using="gin"),
+        Index("ix_support_tickets_search_pairs", "search_pairs", postgresql_using="gin"),
         Index(
             "ix_support_tickets_resolution_due_open",
             "resolution_due_at",
@@ -85,6 +86,11 @@ class Ticket(UUIDPk, Timestamps, Base):
     # english to_tsvector(title || ' ' || description), kept by a database trigger (migration 0005).
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
+    # hashtext of every two neighbouring lexemes of search_vector, kept by the same trigger (migration
+    # 0018): what a phrase search finds its candidates by (app/search/pairs.py).
+    search_pairs: Mapped[list[int] | None] = mapped_column(
+        ARRAY(Integer), server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
     )
 
     customer: Mapped[Customer] = relationship(lazy="raise")

@@ -5,24 +5,57 @@ the shown rows only."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, false, func, literal, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, false, func, literal, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.models import Customer, Ticket, User
 from app.search.documents import present
+from app.search.pairs import pairs_condition, phrase_pairs
 from app.search.query import Parsed, like_pattern
 from app.search.types import MARK, UNMARK, Hit
-from app.services.listing import planner_rows
+from app.services.listing import planner_rows_each
 
 # Ranking reads every candidate's vector: candidates are the newest matches, so a word found in a
 # quarter of a million tickets costs as much as one found in a hundred.
 CANDIDATES_PER_HIT = 4
-SPARSE = 20_000  # planner-estimated matches below which a search reads its GIN bitmap and sorts
+PREFIX_GUESS = 0.0075  # above the planner's flat estimate for a prefix it knows nothing about (0.48 %)
 HEADLINE = f"StartSel={MARK}, StopSel={UNMARK}, MaxWords=18, MinWords=6, MaxFragments=1"
 MIN_TRIGRAM = 3  # shorter patterns cannot use a trigram index
+
+
+@contextmanager
+def unprepared(session: Session) -> Iterator[None]:
+    """Run the statements inside unprepared: psycopg prepares a statement after its fifth run, and
+    PostgreSQL then settles on a generic plan, one that cannot see which words are searched for (a
+    rare word's plan, or a common one's, for every word: 20-60 ms instead of 5 at a million tickets).
+    Planned each time with its values, a search costs a millisecond of planning at most."""
+    driver = session.connection().connection.driver_connection
+    threshold = getattr(driver, "prepare_threshold", None)
+    if threshold is None:
+        yield
+        return
+    driver.prepare_threshold = None  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold  # type: ignore[union-attr]
+
+
+@contextmanager
+def indexed_counts(session: Session) -> Iterator[None]:
+    """Count a search's matches from its full-text index: counting to COUNT_CAP + 1 of 9,000 estimated
+    matches, the planner prefers a sequential scan (it expects to stop after a tenth of the table, and
+    a prefix's index scan looks dear), which reads 100,000 rows where the index reads 1,000."""
+    previous = session.execute(text("SELECT current_setting('enable_seqscan'), "
+                                    "set_config('enable_seqscan', 'off', true)")).scalar_one()
+    try:
+        yield
+    finally:
+        session.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": previous})
 
 
 def tsquery(config: str, parsed: Parsed) -> ColumnElement[Any] | None:
@@ -71,15 +104,21 @@ def user_condition(parsed: Parsed) -> ColumnElement[bool]:
     return _matches(User.search_vector, "simple", parsed, USER_HAYSTACK)
 
 
-def ticket_condition(parsed: Parsed, customer_ids: Sequence[uuid.UUID] = ()) -> ColumnElement[bool]:
+def ticket_condition(parsed: Parsed, customer_ids: Sequence[uuid.UUID] = (),
+                     pairs: Sequence[str] = ()) -> ColumnElement[bool]:
     """A ticket number; or the words in title or description; or a ticket of one of these customers
-    (whose name, contact or email matched: fetched first, so the planner sees a list it can index)."""
+    (whose name, contact or email matched: fetched first, so the planner sees a list it can index).
+    `pairs`: the neighbouring lexemes a phrase needs (pairs.phrase_pairs), which find its candidates."""
     if parsed.number is not None:
         return Ticket.number == parsed.number
     conds: list[ColumnElement[bool]] = []
     query = tsquery("english", parsed)
     if query is not None:
-        conds.append(Ticket.search_vector.op("@@")(query))
+        if pairs:  # the pairs find the candidates; the vector, hidden from its index, decides
+            hidden = func.coalesce(Ticket.search_vector, Ticket.search_vector)
+            conds.append(and_(pairs_condition(list(pairs)), hidden.op("@@")(query)))
+        else:
+            conds.append(Ticket.search_vector.op("@@")(query))
     if customer_ids:
         conds.append(Ticket.customer_id.in_(list(customer_ids)))
     return or_(*conds) if conds else false()
@@ -88,18 +127,34 @@ def ticket_condition(parsed: Parsed, customer_ids: Sequence[uuid.UUID] = ()) -> 
 def matching_customers(session: Session, parsed: Parsed, limit: int = 50) -> list[uuid.UUID]:
     if parsed.number is not None or parsed.empty:
         return []
-    return list(session.scalars(select(Customer.id).where(customer_condition(parsed)).limit(limit)))
+    with unprepared(session):
+        return list(session.scalars(select(Customer.id).where(customer_condition(parsed)).limit(limit)))
 
 
-def is_sparse_estimate(rows: int) -> bool:
-    return rows < SPARSE
+def reads_matches(estimate: int, total: int, need: int, prefix: bool = False) -> bool:
+    """Walk or read. Walking the recency index until `need` matches are found visits about
+    need * total / estimate rows; reading every match from the full-text index (its bitmap, then a
+    sort) visits `estimate` rows, each costing about the same (a heap page). Read when that is fewer:
+    at a million tickets a word in under ~7,000 of them for a page of 50, ~4,500 for global search.
+    A prefix that matches no frequent lexeme gets the planner's flat guess (about half a percent of
+    the table, whatever it is, even nothing): a walk on a guess can visit every row, so a prefix
+    estimated below PREFIX_GUESS of the table is read."""
+    if prefix and estimate < PREFIX_GUESS * total:
+        return True
+    return estimate * estimate < need * max(total, 1)
 
 
-def is_sparse(session: Session, cond: ColumnElement[bool], model: Any = Ticket) -> bool:
-    """Whether the planner expects few enough matches that reading them all from the GIN bitmap beats
-    walking the recency index until enough match (a word in one ticket of four fills a page at once;
-    a word in none would walk all million)."""
-    return is_sparse_estimate(planner_rows(session, select(model.id).where(cond)))
+def estimates(session: Session, stmt: Any, model: Any = Ticket) -> tuple[int, int]:
+    """The planner's rows for `stmt` and for the whole table, asked in one EXPLAIN."""
+    found, total = planner_rows_each(session, [stmt, select(model.id)])
+    return found, total
+
+
+def is_sparse(session: Session, cond: ColumnElement[bool], model: Any, need: int, prefix: bool = False) -> bool:
+    """Whether reading the matches from their GIN bitmap beats walking the recency index until
+    `need` match (a word in one ticket of four fills a page at once; a word in none would walk all
+    million)."""
+    return reads_matches(*estimates(session, select(model.id).where(cond), model), need, prefix)
 
 
 def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
@@ -107,11 +162,11 @@ def _scoped(stmt: Any, column: Any, allowed: list[uuid.UUID] | None) -> Any:
 
 
 def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any, query: Any,
-            allowed: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
+            allowed: list[uuid.UUID] | None, limit: int, prefix: bool = False) -> list[uuid.UUID]:
     """Ids of the best `limit` matches among the newest CANDIDATES_PER_HIT * limit, best first."""
     inner = _scoped(select(table.id, table.updated_at, vector.label("v")).where(cond), table.id, allowed)
     # Staff are few: any plan is quick, so their search spends no round trip asking the planner.
-    sparse = table is not User and is_sparse(session, cond, table)
+    sparse = table is not User and is_sparse(session, cond, table, CANDIDATES_PER_HIT * limit, prefix)
     newest = table.updated_at if not sparse else func.coalesce(
         table.updated_at, table.updated_at)  # hidden from the planner: read the bitmap, then sort
     cand = inner.order_by(newest.desc()).limit(CANDIDATES_PER_HIT * limit).subquery("cand")
@@ -123,22 +178,25 @@ def _ranked(session: Session, cond: ColumnElement[bool], table: Any, vector: Any
 def search_tickets(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
     query = tsquery("english", parsed)
     # The customers themselves are their own group in global search: tickets match by their own text here.
-    cond = ticket_condition(parsed)
-    ids = _ranked(session, cond, Ticket, Ticket.search_vector, query, allowed, limit)
+    cond = ticket_condition(parsed, pairs=phrase_pairs(session, parsed.words))
+    with unprepared(session):
+        ids = _ranked(session, cond, Ticket, Ticket.search_vector, query, allowed, limit, parsed.prefix is not None)
     clean = func.translate(Ticket.description, MARK + UNMARK, "")
     snippet = func.ts_headline("english", clean, query, HEADLINE) if query is not None else None
     return present(session, "tickets", ids, snippet_sql=snippet)
 
 
 def search_customers(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
-    ids = _ranked(session, customer_condition(parsed), Customer, Customer.search_vector, tsquery("simple", parsed),
-                  allowed, limit)
+    with unprepared(session):
+        ids = _ranked(session, customer_condition(parsed), Customer, Customer.search_vector,
+                      tsquery("simple", parsed), allowed, limit, parsed.prefix is not None)
     return present(session, "customers", ids)
 
 
 def search_users(session: Session, parsed: Parsed, allowed: list[uuid.UUID] | None, limit: int) -> list[Hit]:
-    ids = _ranked(session, user_condition(parsed), User, User.search_vector, tsquery("simple", parsed),
-                  allowed, limit)
+    with unprepared(session):
+        ids = _ranked(session, user_condition(parsed), User, User.search_vector, tsquery("simple", parsed),
+                      allowed, limit, parsed.prefix is not None)
     return present(session, "users", ids)
 
 
@@ -146,7 +204,8 @@ SEARCHES: dict[str, Callable[[Session, Parsed, list[uuid.UUID] | None, int], lis
     "tickets": search_tickets, "customers": search_customers, "users": search_users,
 }
 CONDITIONS: dict[str, Callable[[Session, Parsed], ColumnElement[bool]]] = {
-    "tickets": lambda session, parsed: ticket_condition(parsed, matching_customers(session, parsed)),
+    "tickets": lambda session, parsed: ticket_condition(parsed, matching_customers(session, parsed),
+                                                       phrase_pairs(session, parsed.words)),
     "customers": lambda _session, parsed: customer_condition(parsed),
     "users": lambda _session, parsed: user_condition(parsed),
 }

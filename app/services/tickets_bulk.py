@@ -44,7 +44,7 @@ MISSING = "missing: no such ticket (deleted, or outside your access)"
 # class's __table__ is typed as a FromClause; for Ticket it is its Table.
 _TABLE = cast(Table, Ticket.__table__)
 _T = _TABLE.c
-_COLS = [c for c in _TABLE.c if c.name != "search_vector"]
+_COLS = [c for c in _TABLE.c if c.name not in ("search_vector", "search_pairs")]
 
 
 @dataclass(frozen=True)

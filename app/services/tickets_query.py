@@ -16,7 +16,8 @@ from app.models import Customer, Role, Ticket, TicketComment, User
 from app.models.base import utcnow
 from app.models.rollup import NO_ASSIGNEE, TicketOpenCount
 from app.models.ticket import OPEN_STATUSES, PRIORITIES, STATUSES
-from app.search.postgres import is_sparse_estimate
+from app.search.postgres import estimates as search_estimates
+from app.search.postgres import indexed_counts, reads_matches, unprepared
 from app.services import estimates
 from app.services.actor import Actor
 from app.services.ids import parse_uuid
@@ -184,10 +185,18 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
     if scoped == []:
         actor.require("tickets:read")
     tf = ticket_filter(actor, query)
+    if tf.q:  # a search's plan depends on its words: planned each time (search.postgres.unprepared)
+        with unprepared(session):
+            return _list_tickets(session, query, tf, scoped)
+    return _list_tickets(session, query, tf, scoped)
+
+
+def _list_tickets(session: Session, query: ListQuery, tf: TicketFilter, scoped: list[uuid.UUID] | None) -> Page[Any]:
     key = sort_key(query.sort)
     # One question to the planner serves twice: a rare word reads its GIN bitmap, and the count.
-    estimate = planner_rows(session, _counted(tf, scoped)) if tf.q else None
-    sparse = estimate is not None and is_sparse_estimate(estimate)
+    estimate, total = search_estimates(session, _counted(tf, scoped)) if tf.q else (None, 0)
+    need = query.start.offset + query.limit + 1
+    sparse = estimate is not None and reads_matches(estimate, total, need, search.parse(tf.q).prefix is not None)
     shape = None if tf.q or tf.filters.get("view") == "breaching" else (
         tuple(sorted(tf.filters.items())), tf.me, None if scoped is None else tuple(scoped), query.sort,
         query.descending, query.start, query.limit)
@@ -200,6 +209,8 @@ def list_tickets(session: Session, actor: Actor, query: ListQuery) -> Page[Any]:
         _STATEMENTS[shape] = (stmt, notes)
     result = page_from(read_rows(session, stmt), key, query)
     result.notes = notes
+    if tf.q:
+        return with_count(result, query, lambda: _search_count(session, tf, scoped, estimate))
     return with_count(result, query, lambda: _list_count(session, tf, scoped, estimate))
 
 
@@ -235,6 +246,11 @@ def _list_count(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | No
         key = ("ticket-list", tuple(sorted(tf.filters.items())), tf.me, None if scoped is None else tuple(scoped))
         estimate = estimates.estimates([key], lambda _: [planner_rows(session, _counted(tf, scoped))])[0]
     return count_matching(session, tf, scoped, estimate)
+
+
+def _search_count(session: Session, tf: TicketFilter, scoped: list[uuid.UUID] | None, estimate: int | None) -> Count:
+    with indexed_counts(session):
+        return count_matching(session, tf, scoped, estimate)
 
 
 def matching_ids(session: Session, tf: TicketFilter, limit: int) -> list[uuid.UUID]:
