@@ -21,6 +21,8 @@ from app.extensions import (
     limiter,
     login_manager,
     migrate,
+    only_read,
+    track_writes,
 )
 from app.services import jobs
 
@@ -52,6 +54,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         check_connections_at_checkout(db.engine, app.config["DB_PING_IDLE_SECONDS"])
+        track_writes(db.engine)
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
     app.teardown_appcontext(_release_dead_connection)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -130,10 +133,15 @@ def _init_security_headers(app: Flask) -> None:
 def _release_dead_connection(exc: BaseException | None) -> None:
     """End the request's session even when its connection died under it (PostgreSQL restarted or
     the backend terminated): the ROLLBACK of a dead connection raises, and from a teardown that
-    would be a 500 after the response was decided. The connection is invalidated instead."""
+    would be a 500 after the response was decided. The connection is invalidated instead.
+
+    A request that only read commits its transaction rather than rolling it back, so the connection
+    keeps its prepared statements (see extensions.track_writes); anything else is rolled back."""
     from sqlalchemy.exc import DBAPIError
 
     try:
+        if exc is None and db.session.registry.has() and only_read(db_session()):
+            db_session().commit()
         db.session.remove()
     except DBAPIError:
         db_session().invalidate()

@@ -79,3 +79,34 @@ def _signalled(dbapi_connection: Any) -> bool:
     except (OSError, ValueError):
         return True
     return bool(readable)
+
+
+# Statements that change nothing: reads, and savepoints (what runs inside one is judged on its own).
+READS = ("SELECT", "SHOW", "EXPLAIN", "VALUES", "SAVEPOI", "RELEASE", "ROLLBAC")
+
+
+def track_writes(engine: Engine) -> None:
+    """Mark a connection's transaction as written to when it runs anything but a read.
+
+    `end_request_session` commits a transaction that only read, instead of rolling it back: psycopg
+    forgets every prepared statement at a ROLLBACK (and deallocates them in another round trip), so
+    pages that end with one plan each of their statements again on every request.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _mark(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if not statement.lstrip()[:7].upper().startswith(READS):
+            conn.info["wrote"] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ended(conn: Any) -> None:
+        if not conn.invalidated:  # an invalidated connection's record starts afresh anyway
+            conn.info.pop("wrote", None)
+
+
+def only_read(session: Session) -> bool:
+    """True when the session's open transaction ran reads only and holds no unflushed changes."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    return not session.connection().info.get("wrote", False)
