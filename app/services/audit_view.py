@@ -20,7 +20,7 @@ from app.services.ids import parse_uuid
 NOISE = frozenset({"version", "comment_id", "bulk", "internal"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Target:
     type: str
     id: str

@@ -52,6 +52,7 @@ NAV = (
     NavLink("api_docs.page", "nav-api-docs", "braces", "API docs", "api:docs"),
 )
 CACHE_LIMIT = 1024  # distinct keys kept; far more than grant sets × sections in practice
+ROWS_KEPT = 4096  # rendered table rows kept (a few dozen pages of 50)
 
 
 class Layout:
@@ -64,6 +65,7 @@ class Layout:
         self._statics: dict[tuple[str, str], str] = {}
         self._sidebars: dict[tuple[frozenset[str], str, str], Markup] = {}
         self._fragments: dict[tuple[Any, ...], Any] = {}
+        self._rows: dict[tuple[Any, ...], Markup] = {}
 
     def url_for(self, endpoint: str, **values: Any) -> str:
         """`url_for`, answered from a cache for an endpoint without arguments (and, in production, a
@@ -132,6 +134,24 @@ class Layout:
             found = self._remember(self._fragments, key, Markup(html))  # noqa: S704 - autoescaped output
         return found
 
+    def row(self, template: str, name: str, values: tuple[Any, ...]) -> Markup:
+        """A table row's macro output for these values (a NamedTuple or frozen dataclass of plain,
+        hashable values), rendered once while it is kept: the rows of the page everyone opens (the
+        newest tickets, the newest audit records) are the same from one request to the next, and the
+        macro depends on nothing but them. A changed value is a new key, so a changed row renders anew."""
+        key = (template, name, type(values), values)
+        found = self._rows.get(key)
+        if found is None:
+            html = getattr(self.app.jinja_env.get_template(template).module, name)(values)
+            found = self._remember_row(key, Markup(html))  # noqa: S704 - autoescaped output
+        return found
+
+    def _remember_row(self, key: tuple[Any, ...], html: Markup) -> Markup:
+        if len(self._rows) >= ROWS_KEPT:
+            self._rows.clear()
+        self._rows[key] = html
+        return html
+
     def cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
         """`build()`, once per key and mount point: for values that depend on nothing else."""
         full = (*key, _cv_request.get().request.root_path)
@@ -170,7 +190,7 @@ def init_app(app: Flask) -> None:
     app.extensions["layout"] = layout
     globals_: dict[str, Callable[..., Any]] = {"url_for": layout.url_for, "static_url": layout.static_url,
                                                 "sidebar": layout.sidebar, "fixed": layout.fixed,
-                                                "cached_macro": layout.macro}
+                                                "cached_macro": layout.macro, "cached_row": layout.row}
     app.jinja_env.globals.update(globals_)
 
 

@@ -32,8 +32,8 @@ class Line:
     actor_label: str
     action: str
     group: str  # "3 tickets, one change" for a bulk entry, else ""
-    targets: list[Target]
-    changes: list[Change]
+    targets: tuple[Target, ...]
+    changes: tuple[Change, ...]
     ip: str
     correlation: str
 
@@ -46,7 +46,7 @@ def _value(v: Any, tojson: Callable[[Any], Markup]) -> Markup:
     return escape(v)
 
 
-def changes(values: Mapping[str, Any], tojson: Callable[[Any], Markup]) -> list[Change]:
+def changes(values: Mapping[str, Any], tojson: Callable[[Any], Markup]) -> tuple[Change, ...]:
     out = []
     for name in sorted(values, key=str.lower):  # as Jinja's dictsort
         v = values[name]
@@ -54,7 +54,7 @@ def changes(values: Mapping[str, Any], tojson: Callable[[Any], Markup]) -> list[
             out.append(Change(name, True, _value(v[0], tojson), _value(v[1], tojson)))
         else:
             out.append(Change(name, False, _value(v, tojson), DASH))
-    return out
+    return tuple(out)
 
 
 def _tojson() -> Callable[[Any], Markup]:
@@ -72,6 +72,6 @@ def lines(entries: list[Entry]) -> list[Line]:
         group = f"{len(e.targets)} {r.target_type}s, one change" if e.grouped else ""
         correlation = r.correlation_id or ""
         out.append(Line(r.chain_index, r.occurred_at.isoformat(), r.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
-                        r.actor_label, r.action, group, e.targets, changes(e.changes, tojson),
+                        r.actor_label, r.action, group, tuple(e.targets), changes(e.changes, tojson),
                         str(r.ip) if r.ip else "", correlation))
     return out

@@ -22,7 +22,7 @@ class TicketRow(NamedTuple):
     number: int
     title: str
     title_attr: str  # the title, then its tags in brackets
-    tags: list[str]
+    tags: tuple[str, ...]
     who: str  # "requester · company"
     status: str
     status_label: str
@@ -43,7 +43,7 @@ def present(row: Any, now: datetime) -> TicketRow:
     due = sla.describe(status, due_at, breached_at, now)
     iso = updated.isoformat()
     return TicketRow(
-        str(id_), number, title, f"{title} ({', '.join(tags)})" if tags else title, tags,
+        str(id_), number, title, f"{title} ({', '.join(tags)})" if tags else title, tuple(tags or ()),
         f"{requester} · {company or ''}" if requester else company or "", status,
         status.replace("_", " "), priority, assignee, due, due.startswith("breached"), iso,
         # isoformat() starts with exactly the fields strftime("%Y-%m-%d %H:%M") would give

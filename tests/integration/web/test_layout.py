@@ -84,3 +84,35 @@ def test_the_session_loads_a_principal_with_its_grants_and_two_factor_state(db_s
     db_session.flush()
     again = auth.load_session(db_session, token, timedelta(hours=1), timedelta(hours=12))
     assert again is not None and again.two_factor_enabled is True
+
+
+def test_a_kept_list_row_is_rendered_anew_when_its_values_change(
+    admin_client: FlaskClient, db_session: Session
+) -> None:
+    from tests.factories import make_customer, make_ticket
+
+    ticket = make_ticket(db_session, customer=make_customer(db_session), title="Kept row before")
+    db_session.flush()
+    first = admin_client.get("/tickets").get_data(as_text=True)
+    again = admin_client.get("/tickets").get_data(as_text=True)
+    assert "Kept row before" in first and "Kept row before" in again
+    ticket.title = "Kept row after <b>"
+    db_session.flush()
+    changed = admin_client.get("/tickets").get_data(as_text=True)
+    assert "Kept row before" not in changed
+    assert "Kept row after &lt;b&gt;" in changed  # still escaped
+
+
+def test_a_kept_row_equals_the_macro_rendered_directly(app: Flask) -> None:
+    from app.web.layout import layout
+    from app.web.tickets.rows import TicketRow
+
+    row = TicketRow("0000", 7, "A & B", "A & B (x)", ("x",), "Ann · Acme", "open", "open", "high", None,
+                    "due in 2 h", False, "2026-12-01T10:00:00", "2026-12-01 10:00", "1 day ago")
+    with app.test_request_context("/tickets"):
+        macro = app.jinja_env.get_template("components/ticket_row.html").module.ticket_row
+        direct = str(macro(row))
+        assert str(layout().row("components/ticket_row.html", "ticket_row", row)) == direct
+        assert str(layout().row("components/ticket_row.html", "ticket_row", row)) == direct
+        other = row._replace(age="2 days ago")
+        assert "2 days ago" in layout().row("components/ticket_row.html", "ticket_row", other)
