@@ -7,7 +7,8 @@
 #
 # Env: PEER_VENV (default /tmp/bench-peer-venv; created with pip when missing), PEER_DATABASE_URL
 #      (default postgresql://postgres@127.0.0.1:5432/peer_django), PEER_PORT (8101), PEER_ADMIN_USER /
-#      PEER_ADMIN_PASSWORD, SKIP_PEER=1 (portal only), plus http_bench.sh's DURATION, CURLS, ...
+#      PEER_ADMIN_PASSWORD, SKIP_PEER=1 (portal only), PEER_FROM=<an earlier out/compare-* of this sitting>
+#      (reuse its peer rows, e.g. when the portal's half failed), plus http_bench.sh's DURATION, CURLS, ...
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 PEER_VENV=${PEER_VENV:-/tmp/bench-peer-venv}
@@ -92,7 +93,8 @@ summary() {
 }
 
 if [ "${1:-}" = --setup-peer ]; then peer_venv; peer_db; echo "peer ready: $PEER_DATABASE_URL"; exit 0; fi
-[ "${SKIP_PEER:-0}" = 1 ] || run_peer
+if [ -n "${PEER_FROM:-}" ]; then cp "$PEER_FROM/peer.md" "$out/peer.md"  # the peer's rows from a run minutes ago
+elif [ "${SKIP_PEER:-0}" = 1 ]; then :; else run_peer; fi
 run_portal
 summary > "$out/summary.md"
 results="$BENCH_DIR/RESULTS.md"
