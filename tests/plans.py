@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 _OFF = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
@@ -22,3 +26,18 @@ def index_plan(session: Session, stmt: object) -> str:
         for setting in _OFF:
             conn.execute(text(f"RESET {setting}"))
     return "\n".join(r[0] for r in rows)
+
+
+@contextmanager
+def recorded_statements(target: Any) -> Iterator[list[str]]:
+    """Every SQL statement run on `target` (an engine or a connection) inside the block, in order."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(target, "before_cursor_execute", record)

@@ -108,3 +108,15 @@ def agent_client(make_client: Callable[..., FlaskClient]) -> FlaskClient:
 @pytest.fixture()
 def viewer_client(make_client: Callable[..., FlaskClient]) -> FlaskClient:
     return make_client("viewer")
+
+
+@pytest.fixture()
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs during the test (tests/plans.py recorded_statements)."""
+    from app.extensions import db
+    from tests.plans import recorded_statements
+
+    with app.app_context():
+        engine = db.engine
+    with recorded_statements(engine) as seen:
+        yield seen

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import AuditRecord, Customer, Notification, User
@@ -17,7 +15,7 @@ from app.services import audit_log, customers, estimates, listing, notifications
 from app.services.actor import Actor
 from app.services.listing import Count, ListQuery, Position, bounded_count, bounded_counts
 from tests.factories import make_customer, make_ticket, make_user
-from tests.plans import index_plan
+from tests.plans import index_plan, recorded_statements
 
 
 def _insert_customers(session: Session, n: int, tier: str = "starter") -> None:
@@ -40,27 +38,12 @@ def test_beyond_the_cap_it_stops_counting_and_says_so(db_session: Session, monke
     assert not count.exact and count.value >= 11
 
 
-@contextmanager
-def _statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-    conn = session.connection()
-
-    def spy(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    event.listen(conn, "before_cursor_execute", spy)
-    try:
-        yield seen
-    finally:
-        event.remove(conn, "before_cursor_execute", spy)
-
-
 @pytest.mark.xfail(reason="the planner's estimate for uncommitted rows varies with the table's statistics",
                    strict=False)
 def test_a_large_planner_estimate_is_used_without_counting(db_session: Session) -> None:
     _insert_customers(db_session, 3000)
     db_session.execute(text("ANALYZE customers"))
-    with _statements(db_session) as counted:
+    with recorded_statements(db_session.connection()) as counted:
         count = bounded_count(db_session, select(Customer.id), cap=100)
     assert not count.exact and 2000 < count.value < 4500
     assert len(counted) == 1 and counted[0].startswith("EXPLAIN")  # the planner only: no count(*) ran
@@ -70,7 +53,7 @@ def test_several_counts_take_one_explain_and_one_count(db_session: Session) -> N
     _insert_customers(db_session, 4, tier="enterprise")
     _insert_customers(db_session, 2, tier="growth")
     stmts = [select(Customer.id).where(Customer.subscription_tier == tier) for tier in ("enterprise", "growth", "none")]
-    with _statements(db_session) as seen:
+    with recorded_statements(db_session.connection()) as seen:
         counts = bounded_counts(db_session, stmts)
     assert counts == [Count(4, exact=True), Count(2, exact=True), Count(0, exact=True)]
     assert len(seen) == 2 and seen[0].startswith("EXPLAIN") and "UNION ALL" in seen[0]
@@ -79,7 +62,7 @@ def test_several_counts_take_one_explain_and_one_count(db_session: Session) -> N
 def test_a_large_estimate_among_several_is_not_counted(db_session: Session) -> None:
     _insert_customers(db_session, 3, tier="enterprise")
     stmts = [select(Customer.id), select(Customer.id).where(Customer.subscription_tier == "enterprise")]
-    with _statements(db_session) as seen:
+    with recorded_statements(db_session.connection()) as seen:
         counts = bounded_counts(db_session, stmts, cap=10, estimates=[1_000_000, 3])
     assert counts == [Count(1_000_000, exact=False), Count(3, exact=True)]
     assert len(seen) == 1 and seen[0].count("count(*)") == 1
@@ -93,13 +76,14 @@ def test_the_ticket_views_are_counted_in_two_round_trips(db_session: Session) ->
     make_ticket(db_session, resolution_due_at=utcnow() - timedelta(hours=1))
     actor = Actor(id=me.id, label="me", grants=frozenset({"tickets:read"}))
     estimates.forget()
-    with _statements(db_session) as seen:
+    with recorded_statements(db_session.connection()) as seen:
         counts = tickets_query.view_counts(db_session, actor)
     assert {k: c.value for k, c in counts.items()} == \
         {"mine": 1, "unassigned": 2, "urgent": 1, "breaching": 1, "all": 4}
     assert all(c.exact for c in counts.values()) and len(seen) == 2
     make_ticket(db_session, assignee_id=me.id, priority="urgent")
-    with _statements(db_session) as seen:  # the planner's estimates are kept; the small views are counted again
+    # The planner's estimates are kept; the small views are counted again.
+    with recorded_statements(db_session.connection()) as seen:
         counts = tickets_query.view_counts(db_session, actor)
     assert {k: c.value for k, c in counts.items()} == \
         {"mine": 2, "unassigned": 2, "urgent": 2, "breaching": 1, "all": 5}

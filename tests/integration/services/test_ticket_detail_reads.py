@@ -3,11 +3,7 @@ it, one for the thread; scoped grants decide what the customer panel and its oth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.services import csat, tickets, tickets_merge
@@ -15,21 +11,7 @@ from app.services.actor import Actor
 from app.services.errors import NotFound
 from app.services.tickets_detail import get_detail
 from tests.factories import make_comment, make_customer, make_ticket, make_user
-
-
-@contextmanager
-def _statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = session.get_bind()
-
-    def log(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", log)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
+from tests.plans import recorded_statements
 
 
 def test_it_reads_the_page_in_two_statements(db_session: Session) -> None:
@@ -44,7 +26,7 @@ def test_it_reads_the_page_in_two_statements(db_session: Session) -> None:
     tickets.update_ticket(db_session, admin, ticket.id, ticket.version, {"status": "pending"})
     older_id = older.id
     tid = ticket.id
-    with _statements(db_session) as seen:
+    with recorded_statements(db_session.get_bind()) as seen:
         d = get_detail(db_session, admin, tid)
     assert len([s for s in seen if not s.startswith("SAVEPOINT")]) == 2
     assert (d.ticket.id, d.ticket.status, d.ticket.priority, d.assignee_name) == (tid, "pending", "high",

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.models import CustomerHealthHistory, Role
 from app.models.base import utcnow
 from app.services import customers
@@ -27,20 +23,6 @@ ACTOR = Actor.system("pytest")
 @pytest.fixture(autouse=True)
 def _csrf_sending_clients(client: FlaskClient) -> None:
     """The `client` fixture installs the test client class that sends the CSRF header; make_client needs it."""
-
-
-@pytest.fixture()
-def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        seen.append(sql)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def _section(html: str, testid: str) -> str:

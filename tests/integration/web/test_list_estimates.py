@@ -4,32 +4,19 @@ exactly on every view, in the page's own query once their estimate is known."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.services import list_counts, listing
 from tests.factories import make_customer
 
 
-@pytest.fixture()
-def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        seen.append(sql)
-
-    with app.app_context():
-        engine = db.engine
+@pytest.fixture(autouse=True)
+def _no_kept_estimates() -> Iterator[None]:
     list_counts.forget()
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    yield
     list_counts.forget()
 
 

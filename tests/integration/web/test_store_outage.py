@@ -4,6 +4,7 @@ never a 500, and never a traceback (designs D10, D11)."""
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any
@@ -64,8 +65,6 @@ def test_the_export_poll_answers_503_while_redis_is_down(
 def test_a_request_whose_connection_died_ends_cleanly(app: Flask, committed_db: Session) -> None:
     """PostgreSQL restarted while a request held its connection: ending the request (the session's
     ROLLBACK on a dead connection) must not raise, or gunicorn answers 500 after the fact."""
-    import time
-
     from sqlalchemy import text
 
     from app.extensions import db
@@ -73,16 +72,23 @@ def test_a_request_whose_connection_died_ends_cleanly(app: Flask, committed_db: 
     owner = app.extensions["owner_engine"]
     with app.app_context():
         pid = db.session.scalar(text("SELECT pg_backend_pid()"))
-        with owner.begin() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        for _ in range(50):
-            with owner.connect() as conn:
-                if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
-                    break
-            time.sleep(0.1)
+        _terminate(owner, pid)
     # Leaving the context ran the teardowns without an error; the next request gets a live connection.
     with app.app_context():
         assert db.session.scalar(text("SELECT 1")) == 1
+
+
+def _terminate(owner: Any, pid: int) -> None:
+    """End a backend from the owner's engine and wait until PostgreSQL has let it go."""
+    from sqlalchemy import text
+
+    with owner.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    for _ in range(50):
+        with owner.connect() as conn:
+            if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                return
+        time.sleep(0.1)
 
 
 @pytest.fixture()
@@ -159,7 +165,6 @@ def test_an_api_create_in_flight_as_postgresql_stops_answers_503(
 def test_a_pooled_connection_whose_backend_died_is_replaced_at_checkout(app: Flask, committed_db: Session) -> None:
     """No ping per request (the pool has no pre_ping), yet a pooled connection whose backend was
     terminated while idle is noticed at checkout (its socket is readable) and replaced: no error."""
-    import time
 
     from sqlalchemy import text
 
@@ -178,13 +183,7 @@ def test_a_pooled_connection_whose_backend_died_is_replaced_at_checkout(app: Fla
         with app.app_context():  # a live connection back from the pool: no ping
             assert db.session.scalar(text("SELECT pg_backend_pid()")) == pid
         assert pings == []
-        with owner.begin() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        for _ in range(50):
-            with owner.connect() as conn:
-                if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
-                    break
-            time.sleep(0.1)
+        _terminate(owner, pid)
         with app.app_context():
             assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
         assert len(pings) == 1
