@@ -18,23 +18,32 @@ _lock = threading.Lock()
 _kept: dict[Hashable, tuple[float, int]] = {}
 
 
+def kept(key: Hashable | None, ttl: float = TTL_SECONDS) -> int | None:
+    """The estimate kept for `key` if it is younger than `ttl` (None for no key)."""
+    if key is None:
+        return None
+    with _lock:
+        found = _kept.get(key)
+    return found[1] if found is not None and time.monotonic() - found[0] < ttl else None
+
+
+def keep(key: Hashable, value: int) -> None:
+    with _lock:
+        if len(_kept) >= MAX_KEYS:
+            _kept.clear()
+        _kept[key] = (time.monotonic(), value)
+
+
 def estimates(keys: Sequence[Hashable], ask: Callable[[list[int]], list[int]],
               ttl: float = TTL_SECONDS) -> list[int]:
     """The estimate for each key: kept ones younger than `ttl`, the others from `ask(positions)` (one
     call for all that are missing, given their positions in `keys`)."""
-    now = time.monotonic()
-    with _lock:
-        found = [_kept.get(k) for k in keys]
-    values = [v[1] if v is not None and now - v[0] < ttl else None for v in found]
+    values = [kept(k, ttl) for k in keys]
     missing = [i for i, v in enumerate(values) if v is None]
     if missing:
-        asked = ask(missing)
-        with _lock:
-            if len(_kept) > MAX_KEYS:
-                _kept.clear()
-            for i, value in zip(missing, asked, strict=True):
-                _kept[keys[i]] = (now, value)
-                values[i] = value
+        for i, value in zip(missing, ask(missing), strict=True):
+            keep(keys[i], value)
+            values[i] = value
     return [int(v or 0) for v in values]
 
 

@@ -3,7 +3,7 @@
 listing.bounded_count asks the planner first (an EXPLAIN: a round trip and a planning of the query),
 then counts at most COUNT_CAP + 1 rows when the estimate is small enough to count. The estimate only
 decides whether to count (and is the "about N" of a list too long to count), so one a few seconds old
-serves as well: it is kept per process for TTL_SECONDS, by the list and its filters. Counts are never
+serves as well: it is kept per process (app/services/estimates.py), by the list and its filters. Counts are never
 kept. With a kept estimate small enough to count, the count is a column of the page's own query, so
 such a list costs no round trip for its count at all. Searches keep nothing (each text is asked once
 or twice).
@@ -11,38 +11,16 @@ or twice).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Hashable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.services import listing
+from app.services import estimates, listing
 from app.services.listing import Count, ListQuery, Page, SortKey
 
-TTL_SECONDS = 10.0
-MAX_KEYS = 1000
 COUNT_COLUMN = "capped_count"
-
-_lock = threading.Lock()
-_kept: dict[Hashable, tuple[float, int]] = {}
-
-
-def kept_estimate(key: Hashable | None) -> int | None:
-    if key is None:
-        return None
-    with _lock:
-        kept = _kept.get(key)
-    return kept[1] if kept is not None and time.monotonic() - kept[0] < TTL_SECONDS else None
-
-
-def _keep(key: Hashable, estimate: int) -> None:
-    with _lock:
-        if len(_kept) >= MAX_KEYS:
-            _kept.clear()
-        _kept[key] = (time.monotonic(), estimate)
 
 
 def _counted(estimate: int, n: int) -> Count:
@@ -56,11 +34,11 @@ def _small(estimate: int) -> bool:
 
 def bounded_count(session: Session, stmt: Select[Any], key: Hashable | None) -> Count:
     """listing.bounded_count(session, stmt), with the estimate kept for `key` (None: keep nothing)."""
-    estimate = kept_estimate(key)
+    estimate = estimates.kept(key)
     if estimate is None:
         estimate = listing.planner_rows(session, stmt)
         if key is not None:
-            _keep(key, estimate)
+            estimates.keep(key, estimate)
     return listing.bounded_count(session, stmt, estimate=estimate)
 
 
@@ -68,7 +46,7 @@ def counted_page(session: Session, rows: Select[Any], ids: Select[Any], sort: So
                  key: Hashable | None, order_columns: Sequence[Any] | None = None) -> Page[Any]:
     """listing.fetch_page and with_count in one: `rows` for the page, `ids` (the same filter) to count.
     When a kept estimate says the list is small, its capped count rides along in the page's query."""
-    estimate = kept_estimate(key) if query.with_count else None
+    estimate = estimates.kept(key) if query.with_count else None
     inline = estimate is not None and _small(estimate)
     if inline:
         capped = select(func.count()).select_from(ids.limit(listing.COUNT_CAP + 1).subquery()).scalar_subquery()
@@ -81,5 +59,4 @@ def counted_page(session: Session, rows: Select[Any], ids: Select[Any], sort: So
 
 
 def forget() -> None:
-    with _lock:
-        _kept.clear()
+    estimates.forget()
