@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start or stop the portal under gunicorn with the benchmark's settings (the peer's): 4 sync workers,
-# 127.0.0.1 only, 120 s worker timeout, no access log; against the bench database.
+# 127.0.0.1 only, 120 s worker timeout, no access log (bench/gunicorn.conf.py, not the production
+# gunicorn.conf.py); against the bench database.
 # Usage: bench/serve.sh start|stop|status
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -10,7 +11,7 @@ case "${1:?start|stop|status}" in
   start)
     bench_env
     [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && { echo "already running (pid $(cat "$pidfile"))"; exit 0; }
-    (cd "$BENCH_ROOT" && "$VENV/bin/gunicorn" --workers "${WORKERS:-4}" --worker-class sync \
+    (cd "$BENCH_ROOT" && "$VENV/bin/gunicorn" --config bench/gunicorn.conf.py --workers "${WORKERS:-4}" --worker-class sync \
       --bind "127.0.0.1:$BENCH_PORT" --timeout 120 --pid "$pidfile" wsgi:app >"$RUN_DIR/portal.log" 2>&1 &)
     for _ in $(seq 150); do
       curl -s -o /dev/null "$BENCH_BASE/health" && break; sleep 0.2
