@@ -14,25 +14,26 @@ def _index(ticket_id: object) -> str:
     return f"presence:ticket:{ticket_id}"
 
 
-def touch(redis: Redis, ticket_id: object, user_id: object, name: str) -> None:
-    """Mark `user_id` as viewing (SETEX per viewer, plus a set of viewer ids per ticket)."""
+def visit(redis: Redis, ticket_id: object, user_id: object, name: str) -> list[str]:
+    """Mark `user_id` as viewing (a key per viewer, expiring, and a set of viewer ids per ticket) and
+    answer the names of the others viewing now: one round trip, a second only when others are there."""
     try:
-        pipe = redis.pipeline()
+        pipe = redis.pipeline(transaction=False)
         pipe.setex(f"{_index(ticket_id)}:{user_id}", TTL, name)
         pipe.sadd(_index(ticket_id), str(user_id))
         pipe.expire(_index(ticket_id), TTL * 4)
-        pipe.execute()
+        pipe.smembers(_index(ticket_id))
+        members = cast(set[bytes], pipe.execute()[-1])
     except RedisError:
-        pass  # presence is a courtesy; never fail the page for it
+        return []
+    return _names(redis, ticket_id, sorted(i.decode() for i in members if i.decode() != str(user_id)))
 
 
-def viewers(redis: Redis, ticket_id: object, exclude: object = None) -> list[str]:
-    """Names of the others viewing now; expired viewers are dropped from the set."""
+def _names(redis: Redis, ticket_id: object, ids: list[str]) -> list[str]:
+    """The names of viewers `ids` whose keys have not expired; the expired leave the set."""
+    if not ids:
+        return []
     try:
-        ids = sorted(i.decode() for i in cast(set[bytes], redis.smembers(_index(ticket_id))))
-        ids = [i for i in ids if i != str(exclude)]
-        if not ids:
-            return []
         names = cast(list[bytes | None], redis.mget([f"{_index(ticket_id)}:{i}" for i in ids]))
         gone = [i for i, n in zip(ids, names, strict=True) if n is None]
         if gone:

@@ -17,7 +17,7 @@ from app.services.errors import Conflict, Invalid
 from app.web.context import current_actor
 from app.web.htmx import is_htmx, is_partial, redirect_htmx, render, render_regions, toast
 from app.web.tickets import bp
-from app.web.tickets.forms import CommentForm, NewTicketForm
+from app.web.tickets.forms import BLANK_COMMENT, CommentForm, NewTicketForm
 
 TEMPLATE = "tickets/detail.html"
 # The page's controls, each shown to those who hold the permission (checked once per page).
@@ -40,14 +40,13 @@ def fragment_ticket(ticket_id: str) -> Ticket:
 def detail_context(ticket_id: str, detail: tickets_query.TicketDetail | None = None, **extra: Any) -> dict[str, Any]:
     actor = current_actor()
     detail = detail or tickets_query.get_detail(db_session(), actor, ticket_id)
-    presence.touch(_redis(), detail.ticket.id, current_user.id, current_user.name)
     changed = [v or "" for r in detail.timeline for v in ((r["changes"] or {}).get("assignee_id") or [])]
     names = tickets_query.user_names(db_session(), changed) if changed else {}
     customer = detail.customer
     requester = (customer.contact_name or customer.contact_email) if customer else detail.company_name
     return {"d": detail, "t": detail.ticket, "statuses": STATUSES, "priorities": PRIORITIES, "now": utcnow(),
-            "sla_text": sla.describe, "viewers": presence.viewers(_redis(), detail.ticket.id, current_user.id),
-            "form": extra.pop("form", None) or CommentForm(formdata=None), "names": names,
+            "sla_text": sla.describe, "names": names, "form": extra.pop("form", None) or BLANK_COMMENT,
+            "viewers": presence.visit(_redis(), detail.ticket.id, current_user.id, current_user.name),
             "requester": requester, "then_statuses": tickets.THEN_STATUSES, "poll_seconds": POLL_SECONDS,
             "etag": tickets_query.activity_tag(detail.ticket), "conflict": None, "error": None, "arrived": 0,
             "rating": detail.rating, "may": {p: actor.can(p) for p in DETAIL_PERMISSIONS},
@@ -157,8 +156,7 @@ def live(ticket_id: str) -> Any:
 @require("tickets:read")
 def viewers(ticket_id: str) -> Any:
     ticket = fragment_ticket(ticket_id)
-    presence.touch(_redis(), ticket.id, current_user.id, current_user.name)
-    names = presence.viewers(_redis(), ticket.id, current_user.id)
+    names = presence.visit(_redis(), ticket.id, current_user.id, current_user.name)
     return render(TEMPLATE, block="presence", t=ticket, viewers=names)
 
 
