@@ -5,7 +5,7 @@ kernel time, per completed request.
     .venv/bin/python -m bench.cpu_split URL [--cookie 'name=value'] [--seconds 10] [--conns 8]
 
 Reads /proc/<pid>/stat before and after (utime and stime, in clock ticks), so it needs an otherwise
-idle box to mean anything; a process that started or ended during the run counts from what it left.
+idle box to mean anything; wrk, which has ended by the second reading, is counted from its rusage.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 from collections import defaultdict
@@ -63,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cookie:
         cmd[1:1] = ["-H", f"Cookie: {args.cookie}"]
     before, busy0 = _snapshot(), _busy_ticks()
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     after, busy1 = _snapshot(), _busy_ticks()
     match = re.search(r"(\d+) requests in", run.stdout)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", run.stdout)
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         u0, s0 = before.get(pid, (name, 0, 0))[1:]
         split[_group(name)][0] += utime - u0
         split[_group(name)][1] += stime - s0
+    split["wrk"] = [(children1.ru_utime - children0.ru_utime) * HZ, (children1.ru_stime - children0.ru_stime) * HZ]
     per = 1000.0 / HZ / requests
     rps = re.search(r"Requests/sec:\s+([\d.]+)", run.stdout)
     print(f"{args.url}: {requests} requests, {rps.group(1) if rps else '?'} req/s,"

@@ -56,7 +56,3 @@ def counted_page(session: Session, rows: Select[Any], ids: Select[Any], sort: So
         count = _counted(estimate, getattr(page.rows[0], COUNT_COLUMN))
         return listing.with_count(page, query, lambda: count)
     return listing.with_count(page, query, lambda: bounded_count(session, ids, key))
-
-
-def forget() -> None:
-    estimates.forget()

@@ -26,7 +26,7 @@ def visit(redis: Redis, ticket_id: object, user_id: object, name: str) -> list[s
         members = cast(set[bytes], pipe.execute()[-1])
     except RedisError:
         return []
-    return _names(redis, ticket_id, sorted(i.decode() for i in members if i.decode() != str(user_id)))
+    return _names(redis, ticket_id, sorted({i.decode() for i in members} - {str(user_id)}))
 
 
 def _names(redis: Redis, ticket_id: object, ids: list[str]) -> list[str]:

@@ -143,14 +143,8 @@ class Layout:
         found = self._rows.get(key)
         if found is None:
             html = getattr(self.app.jinja_env.get_template(template).module, name)(values)
-            found = self._remember_row(key, Markup(html))  # noqa: S704 - autoescaped output
+            found = self._remember(self._rows, key, Markup(html), ROWS_KEPT)  # noqa: S704 - autoescaped output
         return found
-
-    def _remember_row(self, key: tuple[Any, ...], html: Markup) -> Markup:
-        if len(self._rows) >= ROWS_KEPT:
-            self._rows.clear()
-        self._rows[key] = html
-        return html
 
     def cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
         """`build()`, once per key and mount point: for values that depend on nothing else."""
@@ -161,8 +155,8 @@ class Layout:
         return found
 
     @staticmethod
-    def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
-        if len(cache) >= CACHE_LIMIT:
+    def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = CACHE_LIMIT) -> Any:
+        if len(cache) >= limit:
             cache.clear()
         cache[key] = value
         return value

@@ -9,15 +9,15 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.services import list_counts, listing
+from app.services import estimates, listing
 from tests.factories import make_customer
 
 
 @pytest.fixture(autouse=True)
 def _no_kept_estimates() -> Iterator[None]:
-    list_counts.forget()
+    estimates.forget()
     yield
-    list_counts.forget()
+    estimates.forget()
 
 
 def _explains(seen: list[str]) -> int:
@@ -53,6 +53,6 @@ def test_a_large_estimate_is_asked_once_per_view(
     viewer_client.get("/customers?per_page=2&q=kept")  # a search: never kept
     viewer_client.get("/customers?per_page=2&q=kept")
     assert _explains(statements) == 4
-    list_counts.forget()
+    estimates.forget()
     viewer_client.get("/customers?per_page=2")
     assert _explains(statements) == 5
