@@ -5,15 +5,16 @@
 #   bench/compare.sh            # needs bench/setup.sh done; sets up the peer's venv and database if missing
 #   bench/compare.sh --setup-peer   # only the peer's venv and seeded database (ahead of a quiet sitting)
 #
-# Env: PEER_VENV (default /tmp/bench-peer-venv; created with pip from PEER_PYTHON, default python3, when
-#      missing; give both sides the same interpreter: VENV is the portal's), PEER_DATABASE_URL
+# Env: PEER_VENV (default /tmp/bench-peer-venv; created with pip from PEER_PYTHON when missing, by default
+#      the interpreter of the portal's VENV, so that both sides run on one build), PEER_DATABASE_URL
 #      (default postgresql://postgres@127.0.0.1:5432/peer_django), PEER_PORT (8101), PEER_ADMIN_USER /
 #      PEER_ADMIN_PASSWORD, SKIP_PEER=1 (portal only), PEER_FROM=<an earlier out/compare-* of this sitting>
 #      (reuse its peer rows, e.g. when the portal's half failed), plus http_bench.sh's DURATION, CURLS, ...
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 PEER_VENV=${PEER_VENV:-/tmp/bench-peer-venv}
-PEER_PYTHON=${PEER_PYTHON:-python3}
+portal_python=$(interpreter "$VENV")
+PEER_PYTHON=${PEER_PYTHON:-$([ "$portal_python" = unknown ] && echo python3 || echo "${portal_python% *}")}
 PEER_DATABASE_URL=${PEER_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/peer_django}
 PEER_PORT=${PEER_PORT:-8101}
 PEER_ADMIN_USER=${PEER_ADMIN_USER:-benchadmin}; PEER_ADMIN_PASSWORD=${PEER_ADMIN_PASSWORD:-benchadmin-pass}
@@ -72,17 +73,13 @@ rows() { grep -E '^\| [a-z]+ \| [A-Z][0-9]' "$1" 2>/dev/null || true; }
 # page → "req/s server-ms" from a harness table
 field() { rows "$1" | awk -F'|' -v p="$2" '{gsub(/ /, "", $3)} $3 == p {gsub(/ /, "", $5); gsub(/ /, "", $14); print $5, $14}'; }
 
-# Which CPython ran a side: builds of one version differ in speed (on the bench machine pyenv's 3.11.7
-# ran the portal's pages 1.6-1.8x slower than Debian's packaged 3.11.2), so both sides must use one.
-interpreter() {
-  "$1/bin/python" -c 'import sys; print(sys._base_executable, sys.version.split()[0])' 2>/dev/null || echo unknown
-}
-
 summary() {
   echo "Side by side, $stamp: same machine, same harness (\`http_bench.sh\`: 20 sequential curls, then"
   echo "\`wrk -t2 -c8 -d15s\`; P3 on Django \`-d${PEER_SEARCH_DURATION:-60s}\`), gunicorn 4 sync workers for both."
   echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Interpreters: Django $(interpreter "$PEER_VENV"); the portal $(interpreter "$VENV")."
+  local peer_python; peer_python=$(interpreter "$PEER_VENV")
+  echo "Interpreters: Django $peer_python; the portal $portal_python."
+  [ "$peer_python" = "$portal_python" ] || echo "**The two sides ran on different interpreters: the ratios compare builds as well as code.**"
   echo
   echo "| page | Django req/s | portal req/s | ratio | Django server ms | portal server ms |"
   echo "|---|---:|---:|---:|---:|---:|"

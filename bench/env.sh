@@ -22,3 +22,10 @@ bench_env() {
   export SECRET_KEY=${SECRET_KEY:-bench-only-secret-key-not-for-production-use-0123456789abcdef}
   export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 }
+
+# The CPython build a venv runs on ("<executable> <version>", or "unknown"): builds of one version differ
+# in speed, so the two sides of bench/compare.sh must run on the same one.
+interpreter() {
+  "$1/bin/python" -c 'import platform, sys; print(sys._base_executable, platform.python_version())' 2>/dev/null \
+    || echo unknown
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,16 @@ def test_cpu_split_groups_processes_by_program() -> None:
     assert cpu_split._group("redis-server 127.0.0.1:6379") == "Redis"
     assert cpu_split._group("wrk -t2 -c8 http://127.0.0.1:8100/") == "wrk"
     assert cpu_split._group("beam.smp -- -root /usr/lib/erlang") == "other"
+
+
+def _interpreter(venv: str) -> str:
+    """bench/env.sh's `interpreter` for a venv, as bench/compare.sh calls it."""
+    script = f'source "{ROOT}/bench/env.sh"; interpreter "$1"'
+    out = subprocess.run(["bash", "-c", script, "bash", venv], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin", "BENCH_OUT": str(ROOT / "bench" / "out")})
+    return out.stdout.strip()
+
+
+def test_compare_names_the_cpython_build_each_side_runs_on() -> None:
+    assert _interpreter(sys.prefix) == f"{sys._base_executable} {platform.python_version()}"
+    assert _interpreter(str(ROOT / "no-such-venv")) == "unknown"
