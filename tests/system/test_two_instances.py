@@ -43,7 +43,13 @@ class Balancer:
         self.turn = 0
         self.rules: list[tuple[str, re.Pattern[str], str]] = []
         self.served: list[tuple[str, str, str]] = []  # (instance, method, path)
+        self.context = context
         context.route(f"{a}/**", self._route)
+
+    def stop(self) -> None:
+        """Routes no more, before the context closes: a refresh the dashboard started in the background
+        may still be fetching from B, and closing would fail on its reset connection."""
+        self.context.unroute_all(behavior="ignoreErrors")
 
     def once(self, method: str, path: str, instance: str) -> None:
         self.rules.append((method, re.compile(path), instance))
@@ -148,6 +154,8 @@ def test_two_instances_and_two_workers_serve_one_browser(
         stack.callback(ada_context.close)
         stack.callback(max_context.close)
         ada_lb, max_lb = Balancer(ada_context, a, b), Balancer(max_context, a, b)
+        stack.callback(ada_lb.stop)  # callbacks run last first: unrouted, then closed
+        stack.callback(max_lb.stop)
         ada, max_ = ada_context.new_page(), max_context.new_page()
 
         # Sign-in: the form (and its CSRF token) comes from A, the post goes to B.
